@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig, type AppConfig } from '@auxilia/core';
+import { createApp } from './bootstrap';
+
+function readConfig(): AppConfig {
+  // A local .env is a convenience for development; real deployments set the environment.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const app = await createApp(config);
+  await app.startAllMicroservices();
+  await app.listen(config.http.port, config.http.host);
+  new Logger('Bootstrap').log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

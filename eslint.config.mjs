@@ -1,0 +1,30 @@
+// @ts-check
+import eslint from '@eslint/js';
+import eslintConfigPrettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'openapi/schema.d.ts', 'eslint.config.mjs'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  eslintConfigPrettier,
+  {
+    languageOptions: { globals: { ...globals.node }, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': ['error', { allow: ['error'] }],
+    },
+  },
+  {
+    files: [
+      'apps/cli/**/*.ts',
+      'bench/**/*.{ts,mjs,js}',
+      'libs/testing/**/*.ts',
+      '**/*.spec.ts',
+      '**/*.e2e-spec.ts',
+    ],
+    rules: { 'no-console': 'off' },
+  },
+);

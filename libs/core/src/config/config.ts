@@ -1,0 +1,197 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** The environment the service reads, each variable checked once at start-up. */
+export class EnvironmentVariables {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  REDIS_HOST?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  REDIS_PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  REDIS_PASSWORD?: string;
+
+  // A brace would make the prefix part of a Redis Cluster hash tag and pin every key to one slot.
+  @IsOptional()
+  @Matches(/^[^{}\s]*$/, { message: 'must not contain braces or spaces' })
+  REDIS_KEY_PREFIX?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  HOST?: string;
+
+  @IsOptional()
+  @IsString()
+  OPENAI_API_KEY?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTS)
+  OPENAI_BASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  OPENAI_MODEL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTS)
+  OAUTH_REDIRECT_BASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3600)
+  OAUTH_CALLBACK_TIMEOUT_S?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, {
+    message:
+      'must be 32 bytes as base64 (44 characters) or hex (64 characters); make one with: openssl rand -base64 32',
+  })
+  ENCRYPTION_KEY?: string;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL?: LogLevel;
+
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  LOG_PRETTY?: boolean;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(100 * 1024 * 1024)
+  HTTP_BODY_LIMIT_BYTES?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS?: number;
+}
+
+export interface AppConfig {
+  http: { port: number; host: string; bodyLimitBytes: number; shutdownGraceMs: number };
+  redis: { url?: string; host: string; port: number; password?: string; keyPrefix: string };
+  openai: { apiKey?: string; baseURL?: string; model?: string };
+  oauth: { redirectBaseUrl: string; callbackTimeoutS: number };
+  encryptionKey?: Buffer;
+  log: { level: LogLevel; pretty: boolean };
+}
+
+/** A bad environment: the message names each variable and what is wrong, on one line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Values of these may hold credentials, so an error names the variable but never echoes the value.
+const SECRET_VARS = /KEY|PASSWORD|SECRET|TOKEN|REDIS_URL/;
+
+// When the value has the wrong type, the range checks add only noise: report the type alone.
+const TYPE_CHECKS = ['isInt', 'isBoolean', 'isUrl', 'isString', 'isIn', 'matches'];
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((e) => {
+    const constraints = e.constraints ?? {};
+    const typeCheck = TYPE_CHECKS.find((c) => c in constraints);
+    const messages = typeCheck ? [constraints[typeCheck]] : Object.values(constraints);
+    const text = messages.map((m) => m.replace(new RegExp(`^${e.property} `), '')).join(', ');
+    const shown = SECRET_VARS.test(e.property) ? '' : ` (got ${JSON.stringify(e.value)})`;
+    return `${e.property} ${text}${shown}`;
+  });
+}
+
+/** Reads and checks the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) raw[k] = v;
+  const vars = plainToInstance(EnvironmentVariables, raw, { excludeExtraneousValues: false });
+  const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) throw new ConfigError(describe(errors));
+
+  const port = vars.PORT ?? 8000;
+  return {
+    http: {
+      port,
+      host: vars.HOST ?? '0.0.0.0',
+      bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES ?? 1024 * 1024,
+      shutdownGraceMs: vars.SHUTDOWN_GRACE_MS ?? 10_000,
+    },
+    redis: {
+      url: vars.REDIS_URL,
+      host: vars.REDIS_HOST ?? '127.0.0.1',
+      port: vars.REDIS_PORT ?? 6379,
+      password: vars.REDIS_PASSWORD || undefined,
+      keyPrefix: vars.REDIS_KEY_PREFIX ?? 'auxilia:',
+    },
+    openai: {
+      apiKey: vars.OPENAI_API_KEY || undefined,
+      baseURL: vars.OPENAI_BASE_URL,
+      model: vars.OPENAI_MODEL || undefined,
+    },
+    oauth: {
+      redirectBaseUrl: (vars.OAUTH_REDIRECT_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+      callbackTimeoutS: vars.OAUTH_CALLBACK_TIMEOUT_S ?? 300,
+    },
+    encryptionKey: vars.ENCRYPTION_KEY ? decodeKey(vars.ENCRYPTION_KEY) : undefined,
+    log: { level: vars.LOG_LEVEL ?? 'info', pretty: vars.LOG_PRETTY ?? false },
+  };
+}
+
+function decodeKey(value: string): Buffer {
+  return value.length === 64 ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+}

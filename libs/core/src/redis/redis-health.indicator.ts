@@ -1,0 +1,32 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import type { Redis } from 'ioredis';
+import { REDIS } from './redis.tokens';
+
+const PING_TIMEOUT_MS = 1000;
+
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async check(key = 'redis') {
+    const indicator = this.health.check(key);
+    // A client that is reconnecting would queue the PING; report it down at once instead.
+    if (this.redis.status !== 'ready') return indicator.down({ message: `connection ${this.redis.status}` });
+    const started = performance.now();
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('PING timed out')), PING_TIMEOUT_MS).unref(),
+        ),
+      ]);
+      return indicator.up({ latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+    } catch (err) {
+      return indicator.down({ message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
