@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ERROR, emptyCheckpoint, uuid6, type Checkpoint } from '@langchain/langgraph-checkpoint';
+import { Redis } from 'ioredis';
+import { RedisSaver } from './redis-saver';
+
+const prefix = `checkpoint-redis-spec:${randomUUID()}:`;
+let client: Redis;
+
+async function keysUnder(keyPrefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found.sort();
+}
+
+function checkpointWith(values: Record<string, unknown>, versions: Record<string, number>): Checkpoint {
+  return { ...emptyCheckpoint(), id: uuid6(-1), channel_values: values, channel_versions: versions };
+}
+
+const loop = (step: number) => ({ source: 'loop' as const, step, parents: {} });
+
+beforeAll(() => {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run through the jest global setup');
+  client = new Redis(url);
+});
+
+afterAll(async () => {
+  for (const key of await keysUnder(prefix)) await client.del(key);
+  await client.quit();
+});
+
+describe('RedisSaver', () => {
+  it('round-trips checkpoints, metadata, parents and pending writes, newest first', async () => {
+    const saver = new RedisSaver(client, { keyPrefix: `${prefix}roundtrip:` });
+    const first = checkpointWith({ messages: ['hi'] }, { messages: 1 });
+    const firstConfig = await saver.put({ configurable: { thread_id: 't1' } }, first, loop(0), {
+      messages: 1,
+    });
+    await saver.putWrites(firstConfig, [['messages', ['hi', 'there']]], 'task-a', 'path-a');
+
+    const second = checkpointWith({ messages: ['hi', 'there'] }, { messages: 2 });
+    const secondConfig = await saver.put(firstConfig, second, loop(1), { messages: 2 });
+
+    const latest = await saver.getTuple({ configurable: { thread_id: 't1' } });
+    expect(latest?.checkpoint).toEqual(second);
+    expect(latest?.metadata).toEqual(loop(1));
+    expect(latest?.config).toEqual(secondConfig);
+    expect(latest?.parentConfig).toEqual(firstConfig);
+
+    const parent = await saver.getTuple(firstConfig);
+    expect(parent?.checkpoint).toEqual(first);
+    expect(parent?.parentConfig).toBeUndefined();
+    expect(parent?.pendingWrites).toEqual([['task-a', 'messages', ['hi', 'there']]]);
+
+    const listed = [];
+    for await (const tuple of saver.list({ configurable: { thread_id: 't1' } }))
+      listed.push(tuple.checkpoint.id);
+    expect(listed).toEqual([second.id, first.id]);
+
+    const limited = [];
+    for await (const tuple of saver.list(
+      { configurable: {} },
+      { before: secondConfig, filter: { step: 0 } },
+    )) {
+      limited.push(tuple.checkpoint.id);
+    }
+    expect(limited).toEqual([first.id]);
+  });
+
+  it('stores only the channels named in newVersions and rebuilds the rest from earlier blobs', async () => {
+    const keyPrefix = `${prefix}delta:`;
+    const saver = new RedisSaver(client, { keyPrefix });
+    const first = checkpointWith({ a: 'one', b: 'two' }, { a: 1, b: 1 });
+    const firstConfig = await saver.put({ configurable: { thread_id: 't' } }, first, loop(0), { a: 1, b: 1 });
+    const second = checkpointWith({ a: 'one', b: 'three' }, { a: 1, b: 2 });
+    await saver.put(firstConfig, second, loop(1), { b: 2 });
+
+    const blobsKey = `${keyPrefix}{thread:t}:ns::blobs`;
+    expect((await client.hkeys(blobsKey)).sort()).toEqual(['["a","1"]', '["b","1"]', '["b","2"]']);
+    const stored = await client.hgetallBuffer(`${keyPrefix}{thread:t}:ns::checkpoint:${second.id}`);
+    expect(stored.checkpoint?.toString('utf8')).not.toContain('three');
+
+    const loaded = await saver.getTuple({ configurable: { thread_id: 't' } });
+    expect(loaded?.checkpoint.channel_values).toEqual({ a: 'one', b: 'three' });
+  });
+
+  it('keeps the first regular write of a task but replaces special writes', async () => {
+    const saver = new RedisSaver(client, { keyPrefix: `${prefix}writes:` });
+    const config = await saver.put({ configurable: { thread_id: 't' } }, emptyCheckpoint(), loop(0), {});
+    await saver.putWrites(config, [['x', 1]], 'task');
+    await saver.putWrites(config, [['x', 2]], 'task');
+    await saver.putWrites(config, [[ERROR, 'first failure']], 'task');
+    await saver.putWrites(config, [[ERROR, 'second failure']], 'task');
+    const tuple = await saver.getTuple(config);
+    expect(tuple?.pendingWrites).toEqual(
+      expect.arrayContaining([
+        ['task', 'x', 1],
+        ['task', ERROR, 'second failure'],
+      ]),
+    );
+    expect(tuple?.pendingWrites).toHaveLength(2);
+  });
+
+  it('puts every key of a thread under the prefix and the thread hash tag', async () => {
+    const keyPrefix = `${prefix}tags:`;
+    const saver = new RedisSaver(client, { keyPrefix });
+    const root = await saver.put(
+      { configurable: { thread_id: 'tag-thread' } },
+      emptyCheckpoint(),
+      loop(0),
+      {},
+    );
+    await saver.putWrites(root, [['x', 1]], 'task');
+    const child = { configurable: { thread_id: 'tag-thread', checkpoint_ns: 'sub:1' } };
+    await saver.put(child, checkpointWith({ y: 1 }, { y: 1 }), loop(0), { y: 1 });
+
+    const keys = await keysUnder(keyPrefix);
+    expect(keys.length).toBeGreaterThan(5);
+    for (const key of keys) {
+      expect(key.startsWith(keyPrefix)).toBe(true);
+      if (key !== `${keyPrefix}threads`) expect(key).toContain('{thread:tag-thread}');
+    }
+    expect(await client.ttl(keys[0])).toBe(-1);
+
+    const other = new RedisSaver(client, { keyPrefix: `${prefix}tags-other:` });
+    expect(await other.getTuple({ configurable: { thread_id: 'tag-thread' } })).toBeUndefined();
+  });
+
+  it('deleteThread removes every key of the thread and nothing of other threads', async () => {
+    const keyPrefix = `${prefix}delete:`;
+    const saver = new RedisSaver(client, { keyPrefix });
+    for (const thread_id of ['doomed', 'kept']) {
+      const config = await saver.put(
+        { configurable: { thread_id } },
+        checkpointWith({ a: 1 }, { a: 1 }),
+        loop(0),
+        {
+          a: 1,
+        },
+      );
+      await saver.putWrites(config, [['a', 2]], 'task');
+      await saver.put(
+        { configurable: { thread_id, checkpoint_ns: 'child' } },
+        emptyCheckpoint(),
+        loop(0),
+        {},
+      );
+    }
+    // Writes against a checkpoint that was never put must go too.
+    await saver.putWrites(
+      { configurable: { thread_id: 'doomed', checkpoint_id: uuid6(-1) } },
+      [['a', 3]],
+      'task',
+    );
+    const keptBefore = (await keysUnder(keyPrefix)).filter((key) => key.includes('{thread:kept}'));
+
+    await saver.deleteThread('doomed');
+
+    const remaining = await keysUnder(keyPrefix);
+    expect(remaining.filter((key) => key.includes('doomed'))).toEqual([]);
+    expect(remaining.filter((key) => key.includes('{thread:kept}'))).toEqual(keptBefore);
+    expect(await client.smembers(`${keyPrefix}threads`)).toEqual(['kept']);
+    expect(await saver.getTuple({ configurable: { thread_id: 'doomed' } })).toBeUndefined();
+    expect(await saver.getTuple({ configurable: { thread_id: 'kept' } })).toBeDefined();
+  });
+});

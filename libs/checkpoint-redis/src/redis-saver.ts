@@ -1,0 +1,307 @@
+import type { RunnableConfig } from '@langchain/core/runnables';
+import {
+  BaseCheckpointSaver,
+  TASKS,
+  WRITES_IDX_MAP,
+  getCheckpointId,
+  maxChannelVersion,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  type PendingWrite,
+  type SerializerProtocol,
+} from '@langchain/langgraph-checkpoint';
+import type { Cluster, Redis } from 'ioredis';
+import { EMPTY_TYPE, frame, orderedWrites, typedBody, writeRecord, type StoredWrite } from './codec';
+import { CheckpointKeys, blobField, writeField } from './keys';
+import { execOrThrow, matchesFilter, optionalString, type MetadataFilter } from './support';
+
+export interface RedisSaverOptions {
+  /** Prepended to every key the saver writes, e.g. `auxilia:checkpoints:`. Default `''`. */
+  keyPrefix?: string;
+  /** Defaults to the serializer of `BaseCheckpointSaver` (JsonPlusSerializer). */
+  serde?: SerializerProtocol;
+}
+
+/** Ids come from `list()` in pages, so one `list({ limit: 1 })` does not read a whole thread. */
+const PAGE_SIZE = 100;
+/** Keys per DEL, so deleting a long thread does not build one enormous command. */
+const DELETE_BATCH = 500;
+
+const MISSING_THREAD_ID =
+  'The passed RunnableConfig is missing a required "thread_id" field in its "configurable" property.';
+
+/**
+ * LangGraph checkpointer for plain Redis (no RedisJSON, no RediSearch). Channel values are stored once
+ * per (channel, version) and shared by the checkpoints that still hold that version, so a checkpoint
+ * costs the channels that changed in its step, not the whole state.
+ */
+export class RedisSaver extends BaseCheckpointSaver {
+  private readonly keys: CheckpointKeys;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    options: RedisSaverOptions = {},
+  ) {
+    super(options.serde);
+    this.keys = new CheckpointKeys(options.keyPrefix ?? '');
+  }
+
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const threadId = optionalString(config.configurable?.thread_id, 'thread_id');
+    if (threadId === undefined) return undefined;
+    const ns = optionalString(config.configurable?.checkpoint_ns, 'checkpoint_ns') ?? '';
+    const checkpointId =
+      getCheckpointId(config) ||
+      (await this.client.zrevrangebylex(this.keys.index(threadId, ns), '+', '-', 'LIMIT', 0, 1))[0];
+    if (!checkpointId) return undefined;
+    return this.loadTuple(threadId, ns, checkpointId);
+  }
+
+  async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    const { before, filter } = options;
+    let remaining = options.limit;
+    if (remaining !== undefined && remaining <= 0) return;
+    const threadId = optionalString(config.configurable?.thread_id, 'thread_id');
+    const ns = optionalString(config.configurable?.checkpoint_ns, 'checkpoint_ns');
+    const onlyId = optionalString(config.configurable?.checkpoint_id, 'checkpoint_id') || undefined;
+    const beforeId = optionalString(before?.configurable?.checkpoint_id, 'checkpoint_id') || undefined;
+
+    const threadIds =
+      threadId !== undefined ? [threadId] : (await this.client.smembers(this.keys.threads())).sort();
+    for (const thread of threadIds) {
+      const namespaces =
+        ns !== undefined ? [ns] : (await this.client.smembers(this.keys.namespaces(thread))).sort();
+      for (const namespace of namespaces) {
+        const pages = this.pages(thread, namespace, { onlyId, beforeId, filter, limit: remaining });
+        for await (const page of pages) {
+          for (const tuple of page) {
+            yield tuple;
+            if (remaining !== undefined && --remaining <= 0) return;
+          }
+        }
+      }
+    }
+  }
+
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    const threadId = optionalString(config.configurable?.thread_id, 'thread_id');
+    if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD_ID}`);
+    const ns = optionalString(config.configurable?.checkpoint_ns, 'checkpoint_ns') ?? '';
+    const parentId = optionalString(config.configurable?.checkpoint_id, 'checkpoint_id');
+    const { channel_values: values, ...withoutValues } = checkpoint;
+
+    const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], blobs] = await Promise.all([
+      this.serde.dumpsTyped(withoutValues),
+      this.serde.dumpsTyped(metadata),
+      this.dumpBlobs(values, newVersions),
+    ]);
+    const fields: Record<string, Buffer | string> = {
+      checkpoint: frame(checkpointType, checkpointBytes),
+      metadata: frame(metadataType, metadataBytes),
+    };
+    if (parentId) fields.parent = parentId;
+
+    const k = this.keys;
+    const checkpointKey = k.checkpoint(threadId, ns, checkpoint.id);
+    // Outside the transaction: the registry lives in another Cluster slot than the thread's keys.
+    await this.client.sadd(k.threads(), threadId);
+    const tx = this.client
+      .multi()
+      .sadd(k.namespaces(threadId), ns)
+      .zadd(k.index(threadId, ns), 0, checkpoint.id)
+      .del(checkpointKey)
+      .hset(checkpointKey, fields);
+    if (Object.keys(blobs).length > 0) tx.hset(k.blobs(threadId, ns), blobs);
+    tx.sadd(
+      k.registry(threadId),
+      k.namespaces(threadId),
+      k.index(threadId, ns),
+      checkpointKey,
+      k.blobs(threadId, ns),
+    );
+    await execOrThrow(tx);
+    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+  }
+
+  async putWrites(
+    config: RunnableConfig,
+    writes: PendingWrite[],
+    taskId: string,
+    taskPath?: string,
+  ): Promise<void> {
+    const threadId = optionalString(config.configurable?.thread_id, 'thread_id');
+    if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD_ID}`);
+    const checkpointId = optionalString(config.configurable?.checkpoint_id, 'checkpoint_id');
+    if (!checkpointId) {
+      throw new Error(
+        'Failed to put writes. The passed RunnableConfig is missing a required "checkpoint_id" field.',
+      );
+    }
+    const ns = optionalString(config.configurable?.checkpoint_ns, 'checkpoint_ns') ?? '';
+    if (writes.length === 0) return;
+
+    const entries = await Promise.all(
+      writes.map(async ([channel, value], idx) => {
+        const [type, bytes] = await this.serde.dumpsTyped(value);
+        // Errors, interrupts and the like get fixed negative slots, so a retry replaces them.
+        const slot = WRITES_IDX_MAP[channel] ?? idx;
+        return {
+          field: writeField(taskId, slot),
+          record: writeRecord(channel, type, taskPath ?? '', bytes),
+          slot,
+        };
+      }),
+    );
+    const key = this.keys.writes(threadId, ns, checkpointId);
+    const tx = this.client.multi();
+    for (const { field, record, slot } of entries) {
+      // A regular write is kept as first stored, so a task replayed after a crash cannot change it.
+      if (slot < 0) tx.hset(key, field, record);
+      else tx.hsetnx(key, field, record);
+    }
+    tx.sadd(this.keys.registry(threadId), key);
+    await execOrThrow(tx);
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    const registry = this.keys.registry(threadId);
+    const keys = [...(await this.client.smembers(registry)), registry, this.keys.namespaces(threadId)];
+    const tx = this.client.multi();
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) tx.del(...keys.slice(i, i + DELETE_BATCH));
+    await execOrThrow(tx);
+    await this.client.srem(this.keys.threads(), threadId);
+  }
+
+  private async *pages(
+    threadId: string,
+    ns: string,
+    opts: { onlyId?: string; beforeId?: string; filter?: MetadataFilter; limit?: number },
+  ): AsyncGenerator<CheckpointTuple[]> {
+    const load = async (ids: string[]) =>
+      (await Promise.all(ids.map((id) => this.loadTuple(threadId, ns, id, opts.filter)))).filter(
+        (tuple): tuple is CheckpointTuple => tuple !== undefined,
+      );
+    if (opts.onlyId !== undefined) {
+      if (opts.beforeId === undefined || opts.onlyId < opts.beforeId) yield await load([opts.onlyId]);
+      return;
+    }
+    // Without a filter every id read is yielded, so reading more than the limit would be wasted.
+    const pageSize =
+      opts.filter === undefined && opts.limit !== undefined ? Math.min(opts.limit, PAGE_SIZE) : PAGE_SIZE;
+    const max = opts.beforeId === undefined ? '+' : `(${opts.beforeId}`;
+    for (let offset = 0; ; offset += pageSize) {
+      const ids = await this.client.zrevrangebylex(
+        this.keys.index(threadId, ns),
+        max,
+        '-',
+        'LIMIT',
+        offset,
+        pageSize,
+      );
+      if (ids.length > 0) yield await load(ids);
+      if (ids.length < pageSize) return;
+    }
+  }
+
+  private async loadTuple(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+    filter?: MetadataFilter,
+  ): Promise<CheckpointTuple | undefined> {
+    const stored = await this.client.hgetallBuffer(this.keys.checkpoint(threadId, ns, checkpointId));
+    if (!stored.checkpoint || !stored.metadata) return undefined;
+    const metadata: CheckpointMetadata = await this.load(stored.metadata);
+    if (filter && !matchesFilter(metadata, filter)) return undefined;
+
+    const withoutValues: Omit<Checkpoint, 'channel_values'> = await this.load(stored.checkpoint);
+    const [channelValues, writes] = await Promise.all([
+      this.loadBlobs(threadId, ns, withoutValues.channel_versions),
+      this.readWrites(threadId, ns, checkpointId),
+    ]);
+    const checkpoint: Checkpoint = { ...withoutValues, channel_values: channelValues };
+    const parentId = stored.parent?.toString('utf8');
+    if (checkpoint.v < 4 && parentId !== undefined) {
+      await this.migratePendingSends(checkpoint, threadId, ns, parentId);
+    }
+
+    const tuple: CheckpointTuple = {
+      config: { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpointId } },
+      checkpoint,
+      metadata,
+      pendingWrites: await Promise.all(
+        writes.map(async (w): Promise<CheckpointPendingWrite> => [
+          w.taskId,
+          w.channel,
+          await this.serde.loadsTyped(w.type, w.body),
+        ]),
+      ),
+    };
+    if (parentId !== undefined) {
+      tuple.parentConfig = {
+        configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: parentId },
+      };
+    }
+    return tuple;
+  }
+
+  /**
+   * Checkpoints older than format v4 kept pending sends in `pending_sends`; they now live in the TASKS
+   * channel, rebuilt from the TASKS writes stored against the parent checkpoint.
+   */
+  private async migratePendingSends(checkpoint: Checkpoint, threadId: string, ns: string, parentId: string) {
+    const writes = await this.readWrites(threadId, ns, parentId);
+    const sends = await Promise.all(
+      writes.filter((w) => w.channel === TASKS).map((w) => this.serde.loadsTyped(w.type, w.body)),
+    );
+    const versions = Object.values(checkpoint.channel_versions);
+    checkpoint.channel_values[TASKS] = sends;
+    checkpoint.channel_versions[TASKS] =
+      versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+  }
+
+  private async dumpBlobs(values: Record<string, unknown>, versions: ChannelVersions) {
+    const entries = await Promise.all(
+      Object.entries(versions).map(async ([channel, version]) => {
+        const [type, bytes] =
+          channel in values ? await this.serde.dumpsTyped(values[channel]) : [EMPTY_TYPE, new Uint8Array()];
+        return [blobField(channel, version), frame(type, bytes)] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  private async loadBlobs(threadId: string, ns: string, versions: ChannelVersions) {
+    const channels = Object.entries(versions);
+    if (channels.length === 0) return {};
+    const fields = channels.map(([channel, version]) => blobField(channel, version));
+    const stored = await this.client.hmgetBuffer(this.keys.blobs(threadId, ns), ...fields);
+    const entries = await Promise.all(
+      channels.map(async ([channel], i): Promise<[string, unknown] | undefined> => {
+        const blob = stored[i];
+        if (!blob) return undefined;
+        const { type, body } = typedBody(blob);
+        return type === EMPTY_TYPE ? undefined : [channel, await this.serde.loadsTyped(type, body)];
+      }),
+    );
+    return Object.fromEntries(entries.filter((entry) => entry !== undefined));
+  }
+
+  private async readWrites(threadId: string, ns: string, checkpointId: string): Promise<StoredWrite[]> {
+    return orderedWrites(await this.client.hgetallBuffer(this.keys.writes(threadId, ns, checkpointId)));
+  }
+
+  private load(stored: Buffer) {
+    const { type, body } = typedBody(stored);
+    return this.serde.loadsTyped(type, body);
+  }
+}
