@@ -1,0 +1,3 @@
+export * from './free-port';
+export * from './redis-server';
+export * from './openai-server';
