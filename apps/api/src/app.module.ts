@@ -1,4 +1,10 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type Type,
+} from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { json, urlencoded } from 'express';
 import {
@@ -15,11 +21,11 @@ import { ShutdownLogger } from './shutdown';
 export class AppModule implements NestModule {
   private static bodyLimit = 1024 * 1024;
 
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, extra: Type[] = []): DynamicModule {
     AppModule.bodyLimit = config.http.bodyLimitBytes;
     return {
       module: AppModule,
-      imports: [configModule(config), loggingModule, RedisModule, HealthModule],
+      imports: [configModule(config), loggingModule, RedisModule, HealthModule, ...extra],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }, ShutdownLogger],
     };
   }

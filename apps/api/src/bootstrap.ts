@@ -1,4 +1,4 @@
-import { type INestApplication } from '@nestjs/common';
+import { type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type MicroserviceOptions } from '@nestjs/microservices';
@@ -18,6 +18,8 @@ export interface CreateAppOptions {
   bufferLogs?: boolean;
   /** Start the Redis-transport microservice (the OpenAPI export does not need it). */
   microservice?: boolean;
+  /** Extra modules composed into the app (the tests add probe controllers). */
+  imports?: Type[];
 }
 
 /** Builds the fully configured app without listening: used by main, the CLI and the tests. */
@@ -25,7 +27,7 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options.imports), {
     bufferLogs: options.bufferLogs ?? true,
     // Bodies are parsed by AppModule's middleware, after the request logger has given the request its id.
     bodyParser: false,

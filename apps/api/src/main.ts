@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);
-  new Logger('Bootstrap').log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+  const { port } = app.getHttpServer().address() as { port: number };
+  new Logger('Bootstrap').log(`Listening on http://${config.http.host}:${port} (docs at /docs)`);
 }
 
 main().catch((err: unknown) => {

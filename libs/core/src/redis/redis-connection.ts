@@ -41,8 +41,8 @@ export function watchConnection(
     state = 'down';
     logger.error(`${name}: Redis unavailable (${err.message}); reconnecting with backoff`);
   });
+  // With a retry strategy that never gives up, 'end' only follows a deliberate quit: nothing to report.
   client.on('end', () => {
-    if (state !== 'down') logger.warn(`${name}: Redis connection closed`);
     state = 'down';
   });
 }

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { startThrowawayRedis, type ThrowawayRedis } from '@auxilia/testing';
+import {
+  API_BUNDLE,
+  CLI_BUNDLE,
+  requireBuild,
+  runProcess,
+  spawnApi,
+  type ApiProcess,
+} from './support/process';
+
+async function healthStatus(baseUrl: string): Promise<number> {
+  return (await fetch(`${baseUrl}/health`)).status;
+}
+
+/** The connection names of the clients connected to a Redis, as CLIENT LIST reports them. */
+async function redisClients(url: string): Promise<string[]> {
+  const probe = new Redis(url, { connectionName: 'probe' });
+  try {
+    const list = (await probe.client('LIST')) as string;
+    return list
+      .split('\n')
+      .map((l) => /name=(\S*)/.exec(l)?.[1] ?? '')
+      .filter(Boolean);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the service as a process', () => {
+  beforeAll(() => {
+    requireBuild(API_BUNDLE);
+    requireBuild(CLI_BUNDLE);
+  });
+
+  it('stops with exit code 1 and one line naming a bad variable', async () => {
+    const { code, stdout, stderr } = await runProcess([API_BUNDLE], { REDIS_PORT: 'abc' });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toEqual([expect.stringContaining('REDIS_PORT must be an integer number (got "abc")')]);
+    expect(stderr).not.toMatch(/\bat .*\.js/);
+  });
+
+  it('never echoes a secret variable in the config error', async () => {
+    const { code, stderr } = await runProcess([API_BUNDLE], { ENCRYPTION_KEY: 'hunter2-not-a-key' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('ENCRYPTION_KEY');
+    expect(stderr).not.toContain('hunter2');
+  });
+
+  describe('with its own Redis', () => {
+    let redis: ThrowawayRedis;
+    let api: ApiProcess;
+    beforeAll(async () => {
+      redis = await startThrowawayRedis();
+      api = await spawnApi({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'proc:' });
+    });
+    afterAll(async () => {
+      await api?.stop('SIGKILL');
+      await redis?.stop();
+    });
+
+    it('flips /health to 503 when Redis stops and back to 200 when it returns, without a restart', async () => {
+      await eventually(async () => (await healthStatus(api.baseUrl)) === 200);
+      await redis.kill();
+      await eventually(async () => (await healthStatus(api.baseUrl)) === 503);
+      // Let several reconnect attempts fail: the log must still say it once.
+      await new Promise((r) => setTimeout(r, 1500));
+      await redis.start();
+      await eventually(async () => (await healthStatus(api.baseUrl)) === 200);
+      const down = api.lines.filter((l) => l.includes('commands: Redis unavailable'));
+      const up = api.lines.filter((l) => l.includes('commands: connected to Redis'));
+      expect(down).toHaveLength(1);
+      expect(up).toHaveLength(2);
+      expect(api.child.exitCode).toBeNull();
+    });
+
+    it('logs JSON lines with the request id and no credentials', async () => {
+      const res = await fetch(`${api.baseUrl}/nowhere?code=abc-secret-code&state=s1`, {
+        headers: { authorization: 'Bearer tok-secret-123', 'x-request-id': 'req-42' },
+      });
+      expect(res.status).toBe(404);
+      const line = await api.waitForLine(/"reqId":"req-42"/);
+      const entry = JSON.parse(line) as { req: { url: string } };
+      expect(entry.req.url).toContain('code=%5BREDACTED%5D');
+      const all = api.lines.join('\n');
+      expect(all).not.toContain('abc-secret-code');
+      expect(all).not.toContain('tok-secret-123');
+    });
+
+    it('answers the CLI redis-check round trip', async () => {
+      const ok = await runProcess([CLI_BUNDLE, 'redis-check'], { REDIS_URL: redis.url });
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/round trip OK, 5 rounds, median [\d.]+ ms/);
+    });
+
+    it('shuts down cleanly on SIGTERM: it logs the signal, closes Redis, and ends by that signal', async () => {
+      const before = (await redisClients(redis.url)).filter((n) => n !== 'probe');
+      expect(before).toEqual(expect.arrayContaining(['commands', 'subscriber']));
+      const exit = await api.stop('SIGTERM');
+      // Nest re-raises the signal once its shutdown hooks have run, so the exit is "by SIGTERM", not a crash.
+      expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(api.lines.some((l) => l.includes('SIGTERM received'))).toBe(true);
+      const afterSignal = api.lines.slice(api.lines.findIndex((l) => l.includes('SIGTERM received')));
+      expect(afterSignal.filter((l) => /"level":(40|50|60)/.test(l))).toEqual([]);
+      expect((await redisClients(redis.url)).filter((n) => n !== 'probe')).toEqual([]);
+    });
+  });
+
+  it('stays up with Redis down at start, then recovers when Redis appears', async () => {
+    const redis = await startThrowawayRedis();
+    await redis.kill();
+    const api = await spawnApi({ REDIS_URL: redis.url });
+    try {
+      expect(await healthStatus(api.baseUrl)).toBe(503);
+      await redis.start();
+      await eventually(async () => (await healthStatus(api.baseUrl)) === 200);
+      await api.waitForLine(/events-sub: connected to Redis/);
+    } finally {
+      await api.stop('SIGKILL');
+      await redis.stop();
+    }
+  });
+
+  it('makes redis-check fail with the reason when Redis is unreachable', async () => {
+    const redis = await startThrowawayRedis();
+    await redis.stop();
+    const res = await runProcess([CLI_BUNDLE, 'redis-check'], { REDIS_URL: redis.url });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/FAILED: .*ECONNREFUSED/);
+  });
+});
