@@ -1,3 +1,4 @@
 export * from './free-port';
 export * from './redis-server';
 export * from './openai-server';
+export * from './mcp';
