@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type AppConfig } from '@auxilia/core';
+import { conformanceClient } from './conformance-client';
+import { oauthFlow, oauthListen } from './oauth-commands';
 import { openapiExport } from './openapi-export';
 import { redisCheck } from './redis-check';
 
@@ -8,6 +10,12 @@ const USAGE = `Usage: auxilia <command>
 Commands:
   redis-check     publish/subscribe round trip through the configured Redis, with its latency
   openapi         regenerate openapi/openapi.yaml and openapi/schema.d.ts from the app
+  oauth-flow <serverId> [--api URL] [--timeout S] [--api-key KEY]
+                  list a server's tools through a running service, authorizing it first when needed
+  listen <state> [--timeout S] [--json]
+                  print the outcome of an authorization when its callback arrives (any instance)
+  conformance-client <serverUrl>
+                  the client under test of the MCP conformance suite (npm run conformance)
 `;
 
 function config(): AppConfig {
@@ -16,10 +24,16 @@ function config(): AppConfig {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...rest] = argv;
   switch (command) {
     case 'redis-check':
       return redisCheck(config());
+    case 'oauth-flow':
+      return oauthFlow(config(), rest);
+    case 'listen':
+      return oauthListen(config(), rest);
+    case 'conformance-client':
+      return conformanceClient(config(), rest);
     case 'openapi':
       // The export needs no live Redis or logs; keep its output to the files it writes.
       return openapiExport({ ...config(), log: { level: 'silent', pretty: false } });
