@@ -1,0 +1,71 @@
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { ArrayUnique, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+/** An agent: a system prompt, an optional model and the MCP servers whose tools it may call. */
+export interface Agent {
+  id: string;
+  name: string;
+  description?: string;
+  instructions: string;
+  model?: string;
+  mcpServerIds: string[];
+}
+
+// Ids appear in URLs and Redis keys: keep them to a safe slug.
+const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export class AgentDto implements Agent {
+  @ApiProperty({ example: 'assistant', description: 'Unique id (a lowercase slug)' })
+  id: string;
+  @ApiProperty({ example: 'Assistant' })
+  name: string;
+  @ApiPropertyOptional({ example: 'A general helper' })
+  description?: string;
+  @ApiProperty({ example: 'You are a helpful assistant.', description: 'The system prompt' })
+  instructions: string;
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'Model name; OPENAI_MODEL when absent' })
+  model?: string;
+  @ApiProperty({ type: [String], example: ['deepwiki'], description: 'MCP servers whose tools it may call' })
+  mcpServerIds: string[];
+}
+
+export class CreateAgentDto {
+  @ApiProperty({ example: 'assistant', description: 'Unique id: lowercase letters, digits, - and _' })
+  @IsString()
+  @Matches(ID_PATTERN, { message: 'id must be a lowercase slug (a-z, 0-9, - and _, at most 64)' })
+  id: string;
+
+  @ApiProperty({ example: 'Assistant' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'A general helper' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiProperty({ example: 'You are a helpful assistant.', description: 'The system prompt' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100_000)
+  instructions: string;
+
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'Model name; OPENAI_MODEL when absent' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  model?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['deepwiki'], description: 'Default: none' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsString({ each: true })
+  mcpServerIds?: string[];
+}
+
+export class UpdateAgentDto extends PartialType(OmitType(CreateAgentDto, ['id'] as const)) {}

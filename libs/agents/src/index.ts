@@ -1,0 +1,26 @@
+/**
+ * Agents: a registry (`AgentsService`, the `/agents` routes) and the runtime that runs one turn of an
+ * agent on a thread and streams it as AI SDK UI message chunks.
+ *
+ * Ids, so that `loadMessages` equals what `readUIMessageStream` built from the streams:
+ * - the user message keeps the id the client gave it (it becomes the LangChain HumanMessage id);
+ * - the assistant message of a turn gets `input.messageId`, else a fresh `msg-<uuid>`; it is announced in
+ *   the `start` chunk and stored with the HumanMessage, so a reload returns the same id.
+ * A user message whose id is already in the thread (a regenerate: the same last user message with the
+ * `messageId` of the answer to replace) replaces itself and everything after it.
+ *
+ * A turn's chunks: `start` → per graph step `start-step`, `reasoning-*`, `text-*`, `tool-input-*`,
+ * `tool-output-available` / `tool-output-error`, `finish-step` → `finish`. A failure: the open text or
+ * reasoning parts are ended, then `error` (a short text naming the upstream) then `finish`. A stop (the
+ * signal): the open parts are ended, then `abort` then `finish`. Either way the thread keeps what the
+ * client was shown, unanswered tool calls get a cancelled tool error, and the next turn works.
+ * Tools are `dynamic-tool` parts named as their MCP server names them (characters outside
+ * `[A-Za-z0-9_-]` become `_`; a clash between two servers of one agent renames the later one
+ * `<serverId>__<name>`).
+ */
+export { type Agent, AgentDto, CreateAgentDto, UpdateAgentDto } from './agent.dto';
+export { AgentsService } from './agents.service';
+export { AgentsModule } from './agents.module';
+export { CHECKPOINTER } from './checkpointer';
+export { AgentRuntime, type PreparedAgent } from './runtime/agent-runtime';
+export type { TurnInput } from './runtime/turn-stream';

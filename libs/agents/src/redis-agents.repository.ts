@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { REDIS, RedisKeys } from '@auxilia/core';
+import type { Agent } from './agent.dto';
+import { AgentsRepository } from './agents.repository';
+
+// HSETNX + SADD in one script: a seed is created and remembered together, even with two instances starting.
+const SEED_SCRIPT = `
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+`;
+const REPLACE_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+/** One hash of agents (field = id, value = JSON) and a set of the seed ids ever applied. */
+@Injectable()
+export class RedisAgentsRepository extends AgentsRepository {
+  private readonly hash: string;
+  private readonly seeded: string;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    keys: RedisKeys,
+  ) {
+    super();
+    // Both keys share a hash tag so the seed script stays in one Redis Cluster slot.
+    this.hash = keys.key('{agents}');
+    this.seeded = keys.key('{agents}', 'seeded');
+  }
+
+  async get(id: string): Promise<Agent | undefined> {
+    const raw = await this.redis.hget(this.hash, id);
+    return raw === null ? undefined : parse(raw);
+  }
+
+  async list(): Promise<Agent[]> {
+    const all = await this.redis.hvals(this.hash);
+    return all.map(parse).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async create(agent: Agent): Promise<boolean> {
+    return (await this.redis.hsetnx(this.hash, agent.id, JSON.stringify(agent))) === 1;
+  }
+
+  async replace(agent: Agent): Promise<boolean> {
+    const done = await this.redis.eval(REPLACE_SCRIPT, 1, this.hash, agent.id, JSON.stringify(agent));
+    return done === 1;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.redis.hdel(this.hash, id)) === 1;
+  }
+
+  async seed(agents: Agent[]): Promise<string[]> {
+    const created: string[] = [];
+    for (const agent of agents) {
+      const done = await this.redis.eval(
+        SEED_SCRIPT,
+        2,
+        this.hash,
+        this.seeded,
+        agent.id,
+        JSON.stringify(agent),
+      );
+      if (done === 1) created.push(agent.id);
+    }
+    return created;
+  }
+}
+
+function parse(raw: string): Agent {
+  return JSON.parse(raw) as Agent;
+}
