@@ -1,0 +1,75 @@
+import type { Logger } from '@nestjs/common';
+import type { UIMessageChunk } from 'ai';
+import type { RunSource } from './run-manager';
+import type { RunWriter } from './run-writer';
+
+/** How long an aborted source may take to end by itself before it is abandoned. */
+export const ABORT_GRACE_MS = 5000;
+
+const ABANDONED = Symbol('abandoned');
+
+/**
+ * Pulls the source into the log and guarantees the log's shape whatever happens: nothing after the
+ * first `finish`, and a `finish` at the end (after an `error` chunk when the source broke).
+ */
+export async function executeRun(
+  source: RunSource,
+  signal: AbortSignal,
+  writer: Pick<RunWriter, 'append' | 'drain'>,
+  logger: Pick<Logger, 'warn' | 'error'>,
+  graceMs = ABORT_GRACE_MS,
+): Promise<void> {
+  let finished = false;
+  let failed = false;
+  let iterator: AsyncIterator<UIMessageChunk> | undefined;
+  try {
+    iterator = source(signal)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await nextOrAbandon(iterator, signal, graceMs);
+      if (next === ABANDONED) {
+        logger.warn('An aborted run did not end in time; abandoning its source');
+        void iterator.return?.().catch(() => undefined);
+        break;
+      }
+      if (next.done) break;
+      if (finished) continue;
+      writer.append(next.value);
+      if (next.value.type === 'finish') finished = true;
+      if (next.value.type === 'error') failed = true;
+    }
+  } catch (err) {
+    // A source that throws because it was aborted has been stopped, not failed.
+    if (!signal.aborted) {
+      logger.error(`A run failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!finished) writer.append({ type: 'error', errorText: 'The run failed unexpectedly.' });
+      failed = true;
+    }
+  }
+  if (!finished) writer.append(failed ? { type: 'finish', finishReason: 'error' } : { type: 'finish' });
+  await writer.drain();
+}
+
+/** The next chunk; once the run is aborted, gives the source a grace period to end. */
+function nextOrAbandon(
+  iterator: AsyncIterator<UIMessageChunk>,
+  signal: AbortSignal,
+  graceMs: number,
+): Promise<IteratorResult<UIMessageChunk> | typeof ABANDONED> {
+  const next = iterator.next();
+  // If the source is abandoned, its pending step may still reject later: that must not go unhandled.
+  next.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<typeof ABANDONED>((resolve) => {
+    const arm = () => (timer = setTimeout(() => resolve(ABANDONED), graceMs));
+    if (signal.aborted) arm();
+    else {
+      onAbort = arm;
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  return Promise.race([next, abandoned]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  });
+}

@@ -1,0 +1,179 @@
+import type { Redis } from 'ioredis';
+import type { UIMessageChunk } from 'ai';
+import { RunKeys } from './run-keys';
+
+/** An event log entry: a chunk as its JSON text, or the end marker. */
+export type RunLogEntry = { id: string; chunk: string } | { id: string; done: true };
+
+/** A run's event log outlives the run by an hour, for clients that come back late. */
+export const RUN_LOG_TTL_S = 3600;
+
+// Takes the lock and moves the `last` pointer; returns the previous run id ('' if none), or nil when taken.
+const ACQUIRE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local previous = redis.call('GET', KEYS[2])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+return previous or ''`;
+
+const RENEW = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1`;
+
+// Ends the run: the end marker, the log's expiry, and the lock released only by its holder.
+const FINISH = `
+redis.call('XADD', KEYS[3], '*', 'done', '1')
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1`;
+
+/*
+ * Fails a run whose owner is gone: unless the lock still names it or its log already ended, the log
+ * gets an error chunk (only when no finish chunk was written), a finish chunk and the end marker.
+ * Atomic, so that several readers noticing the same dead run add the ending once.
+ */
+const SEAL = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local finished = false
+if #last > 0 then
+  local fields = last[1][2]
+  if fields[1] == 'done' then return 0 end
+  local ok, chunk = pcall(cjson.decode, fields[2])
+  finished = ok and type(chunk) == 'table' and chunk['type'] == 'finish'
+end
+if not finished then
+  redis.call('XADD', KEYS[2], '*', 'c', ARGV[2])
+  redis.call('XADD', KEYS[2], '*', 'c', ARGV[3])
+end
+redis.call('XADD', KEYS[2], '*', 'done', '1')
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1`;
+
+const DEAD_RUN_ERROR: UIMessageChunk = {
+  type: 'error',
+  errorText: 'The run was interrupted: the instance running it stopped responding.',
+};
+const DEAD_RUN_FINISH: UIMessageChunk = { type: 'finish', finishReason: 'error' };
+
+/** The Redis side of runs: lock, heartbeat, event log. Every method is one round trip or script. */
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: RunKeys,
+    private readonly lockTtlMs: number,
+  ) {}
+
+  private get pointerTtlMs(): number {
+    return this.lockTtlMs + RUN_LOG_TTL_S * 1000;
+  }
+
+  /** `null` when another run holds the thread; otherwise the previous run's id ('' when none). */
+  async acquire(threadId: string, runId: string): Promise<string | null> {
+    const k = this.keys;
+    const result = (await this.redis.eval(
+      ACQUIRE,
+      2,
+      k.lock(threadId),
+      k.last(threadId),
+      runId,
+      this.lockTtlMs,
+      this.pointerTtlMs,
+    )) as string | null;
+    return result;
+  }
+
+  /** False when the lock is no longer this run's (it expired and someone else may own the thread). */
+  async renew(threadId: string, runId: string): Promise<boolean> {
+    const k = this.keys;
+    const held = await this.redis.eval(
+      RENEW,
+      2,
+      k.lock(threadId),
+      k.last(threadId),
+      runId,
+      this.lockTtlMs,
+      this.pointerTtlMs,
+    );
+    return held === 1;
+  }
+
+  /** The id of the active run, or null. */
+  async activeRun(threadId: string): Promise<string | null> {
+    return this.redis.get(this.keys.lock(threadId));
+  }
+
+  async lastRun(threadId: string): Promise<string | null> {
+    return this.redis.get(this.keys.last(threadId));
+  }
+
+  /** Appends chunks in one round trip; the log keeps a TTL while running in case the run is abandoned. */
+  async append(threadId: string, runId: string, chunks: readonly string[]): Promise<void> {
+    const key = this.keys.log(threadId, runId);
+    const pipeline = this.redis.pipeline();
+    for (const chunk of chunks) pipeline.xadd(key, '*', 'c', chunk);
+    pipeline.pexpire(key, this.pointerTtlMs);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
+  }
+
+  /** Writes the end marker, starts the log's expiry and releases the lock if still held. */
+  async finish(threadId: string, runId: string): Promise<void> {
+    const k = this.keys;
+    await this.redis.eval(
+      FINISH,
+      3,
+      k.lock(threadId),
+      k.last(threadId),
+      k.log(threadId, runId),
+      runId,
+      RUN_LOG_TTL_S,
+      RUN_LOG_TTL_S * 1000,
+    );
+  }
+
+  /** Ends the log of a run whose owner died; a no-op while it lives or once its log has ended. */
+  async sealIfDead(threadId: string, runId: string): Promise<boolean> {
+    const k = this.keys;
+    const sealed = await this.redis.eval(
+      SEAL,
+      2,
+      k.lock(threadId),
+      k.log(threadId, runId),
+      runId,
+      JSON.stringify(DEAD_RUN_ERROR),
+      JSON.stringify(DEAD_RUN_FINISH),
+      RUN_LOG_TTL_S,
+    );
+    return sealed === 1;
+  }
+
+  /** Reads entries after `fromId`, blocking up to `blockMs`, on the given (dedicated) connection. */
+  async read(
+    conn: Redis,
+    threadId: string,
+    runId: string,
+    fromId: string,
+    blockMs: number,
+  ): Promise<RunLogEntry[]> {
+    const key = this.keys.log(threadId, runId);
+    const reply = (await conn.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, fromId)) as
+      [string, [string, string[]][]][] | null;
+    if (!reply) return [];
+    return reply[0][1].map(([id, fields]) =>
+      fields[0] === 'done' ? { id, done: true as const } : { id, chunk: fields[1] },
+    );
+  }
+
+  /** Forgets a thread's run pointer and its last log (the thread is being deleted; no run is active). */
+  async forget(threadId: string): Promise<void> {
+    const last = await this.lastRun(threadId);
+    const keys = [this.keys.last(threadId)];
+    if (last) keys.push(this.keys.log(threadId, last));
+    await this.redis.del(...keys);
+  }
+}
