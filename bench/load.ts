@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { httpJson, streamSse } from './http';
+import type { ProcessMeter } from './proc';
+import { round, summarize, type Summary } from './stats';
+
+/** One simulated user's answer. Times are ms from `performance.now()`. */
+export interface Sample {
+  ok: boolean;
+  error?: string;
+  /** Stream request sent → first content token read. */
+  ttftMs?: number;
+  /** Thread creation sent → first content token read (floor: no thread). */
+  ttftWithThreadMs?: number;
+  tokens: number;
+}
+
+export type TargetName = 'floor' | 'ours' | 'peer';
+
+export interface Target {
+  name: TargetName;
+  /** The server process (or tree) whose CPU and memory are charged to this target. */
+  meter: ProcessMeter;
+  /** A process the target relies on whose CPU is reported apart (Redis, for ours). */
+  sideMeter?: ProcessMeter;
+  answer(text: string, timeoutMs: number): Promise<Sample>;
+}
+
+export interface ScenarioResult {
+  target: TargetName;
+  concurrency: number;
+  waves: number;
+  answers: number;
+  failed: number;
+  errors: string[];
+  ttftMs: Summary | null;
+  ttftWithThreadMs: Summary | null;
+  tokensReceived: number;
+  tokensPerSecond: number | null;
+  wallMs: number;
+  cpuMs: number;
+  cpuMsPerAnswer: number | null;
+  cpuMsPerToken: number | null;
+  /** CPU of the side process (Redis for ours) per answer. */
+  sideCpuMsPerAnswer: number | null;
+  /** Redis commands per answer (ours only: neither the floor nor the peer uses Redis). */
+  redisCommandsPerAnswer?: { total: number; byCommand: Record<string, number> };
+  rssKbAfter: number;
+  peakRssKb: number;
+}
+
+export interface ScenarioOptions {
+  concurrency: number;
+  waves: number;
+  /** No wave starts after this `performance.now()` time. */
+  deadline: number;
+  timeoutMs: number;
+}
+
+/** Runs `waves` rounds of C users starting together; every bound is a count or a deadline. */
+export async function runScenario(target: Target, options: ScenarioOptions): Promise<ScenarioResult> {
+  const samples: Sample[] = [];
+  let wallMs = 0;
+  let waves = 0;
+  const cpuBefore = target.meter.cpuMs();
+  const sideBefore = target.sideMeter?.cpuMs() ?? 0;
+  for (let w = 0; w < options.waves && (w === 0 || performance.now() < options.deadline); w++) {
+    const start = performance.now();
+    const batch = await Promise.all(
+      Array.from({ length: options.concurrency }, (_, i) =>
+        target
+          .answer(`question ${w}.${i}`, options.timeoutMs)
+          .catch((err: unknown): Sample => ({ ok: false, error: String(err), tokens: 0 })),
+      ),
+    );
+    wallMs += performance.now() - start;
+    waves++;
+    samples.push(...batch);
+  }
+  const cpuMs = target.meter.cpuMs() - cpuBefore;
+  const sideMs = (target.sideMeter?.cpuMs() ?? 0) - sideBefore;
+  const ok = samples.filter((s) => s.ok);
+  const tokens = samples.reduce((sum, s) => sum + s.tokens, 0);
+  const times = (pick: (s: Sample) => number | undefined) =>
+    summarize(ok.map(pick).filter((x): x is number => x !== undefined));
+  return {
+    target: target.name,
+    concurrency: options.concurrency,
+    waves,
+    answers: samples.length,
+    failed: samples.length - ok.length,
+    errors: [...new Set(samples.filter((s) => !s.ok).map((s) => s.error ?? 'unknown'))].slice(0, 5),
+    ttftMs: times((s) => s.ttftMs),
+    ttftWithThreadMs: times((s) => s.ttftWithThreadMs),
+    tokensReceived: tokens,
+    tokensPerSecond: wallMs > 0 && tokens > 0 ? Math.round((tokens * 1000) / wallMs) : null,
+    wallMs: round(wallMs),
+    cpuMs: round(cpuMs),
+    cpuMsPerAnswer: ok.length > 0 ? round(cpuMs / ok.length, 3) : null,
+    cpuMsPerToken: tokens > 0 ? round(cpuMs / tokens, 4) : null,
+    sideCpuMsPerAnswer: target.sideMeter && ok.length > 0 ? round(sideMs / ok.length, 3) : null,
+    rssKbAfter: target.meter.rssKb('VmRSS'),
+    peakRssKb: target.meter.rssKb('VmHWM'),
+  };
+}
+
+function failure(error: string, tokens = 0): Sample {
+  return { ok: false, error, tokens };
+}
+
+/** The same client reading the scripted model directly: the physical limit. */
+export function floorTarget(baseURL: string, meter: ProcessMeter): Target {
+  return {
+    name: 'floor',
+    meter,
+    async answer(text, timeoutMs) {
+      let first: number | undefined;
+      let tokens = 0;
+      const sent = performance.now();
+      const body = { model: 'scripted-model', messages: [{ role: 'user', content: text }], stream: true };
+      const res = await streamSse(
+        `${baseURL}/chat/completions`,
+        body,
+        (_event, data) => {
+          if (data === '[DONE]') return;
+          const chunk = JSON.parse(data) as { choices?: Array<{ delta?: { content?: unknown } }> };
+          const content = chunk.choices?.[0]?.delta?.content;
+          if (typeof content === 'string' && content.length > 0) {
+            tokens++;
+            first ??= performance.now();
+          }
+        },
+        { timeoutMs },
+      );
+      if (res.error) return failure(res.error, tokens);
+      if (first === undefined) return failure('no content delta', tokens);
+      return { ok: true, ttftMs: first - sent, tokens };
+    },
+  };
+}
+
+/** Our service: POST /threads, then the AI SDK DefaultChatTransport request on /threads/{id}/stream. */
+export function oursTarget(baseUrl: string, meter: ProcessMeter, redis?: ProcessMeter): Target {
+  const agentId = 'assistant';
+  return {
+    name: 'ours',
+    meter,
+    sideMeter: redis,
+    async answer(text, timeoutMs) {
+      const started = performance.now();
+      const created = await httpJson('POST', `${baseUrl}/threads`, { agentId }, timeoutMs);
+      const id = (created.json as { id?: unknown } | undefined)?.id;
+      if (created.status !== 201 || typeof id !== 'string') {
+        return failure(`POST /threads: HTTP ${created.status} ${created.text.slice(0, 200)}`);
+      }
+      let first: number | undefined;
+      let tokens = 0;
+      let streamError: string | undefined;
+      let done = false;
+      const body = {
+        id,
+        messages: [{ id: randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
+        trigger: 'submit-message',
+      };
+      const sent = performance.now();
+      const res = await streamSse(
+        `${baseUrl}/threads/${id}/stream`,
+        body,
+        (_event, data) => {
+          if (data === '[DONE]') {
+            done = true;
+            return;
+          }
+          const chunk = JSON.parse(data) as { type?: unknown; errorText?: unknown };
+          if (chunk.type === 'text-delta') {
+            tokens++;
+            first ??= performance.now();
+          } else if (chunk.type === 'error') {
+            streamError = `error chunk: ${String(chunk.errorText)}`;
+          }
+        },
+        { timeoutMs },
+      );
+      if (res.error || streamError) return failure(res.error ?? streamError ?? '', tokens);
+      if (first === undefined) return failure(done ? 'no text-delta before [DONE]' : 'no text-delta', tokens);
+      return { ok: true, ttftMs: first - sent, ttftWithThreadMs: first - started, tokens };
+    },
+  };
+}
+
+/** LangGraph's JS API server: POST /threads, then a run streamed with messages-tuple. */
+export function peerTarget(baseUrl: string, meter: ProcessMeter, assistantId: string): Target {
+  return {
+    name: 'peer',
+    meter,
+    async answer(text, timeoutMs) {
+      const started = performance.now();
+      const created = await httpJson('POST', `${baseUrl}/threads`, {}, timeoutMs);
+      const id = (created.json as { thread_id?: unknown } | undefined)?.thread_id;
+      if (created.status !== 200 || typeof id !== 'string') {
+        return failure(`POST /threads: HTTP ${created.status} ${created.text.slice(0, 200)}`);
+      }
+      let first: number | undefined;
+      let tokens = 0;
+      let streamError: string | undefined;
+      const body = {
+        assistant_id: assistantId,
+        input: { messages: [{ role: 'user', content: text }] },
+        stream_mode: ['messages-tuple'],
+      };
+      const sent = performance.now();
+      const res = await streamSse(
+        `${baseUrl}/threads/${id}/runs/stream`,
+        body,
+        (event, data) => {
+          if (event === 'error') streamError = `error event: ${data.slice(0, 200)}`;
+          if (event !== 'messages') return;
+          const [chunk] = JSON.parse(data) as [{ content?: unknown }, unknown];
+          if (typeof chunk?.content === 'string' && chunk.content.length > 0) {
+            tokens++;
+            first ??= performance.now();
+          }
+        },
+        { timeoutMs },
+      );
+      if (res.error || streamError) return failure(res.error ?? streamError ?? '', tokens);
+      if (first === undefined) return failure('no message chunk with content', tokens);
+      return { ok: true, ttftMs: first - sent, ttftWithThreadMs: first - started, tokens };
+    },
+  };
+}

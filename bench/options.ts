@@ -1,0 +1,92 @@
+export interface BenchOptions {
+  quick: boolean;
+  tokens: number;
+  delaysMs: number[];
+  concurrency: number[];
+  peer: boolean;
+  mcp: boolean;
+  profile: boolean;
+  out: string;
+  /** The whole run stops starting new measurements after this long. */
+  timeLimitS: number;
+  /** Answers measured per target and scenario, spread over waves of C users (C=1: sequential). */
+  samples: number;
+  requestTimeoutMs: number;
+  idleStreams: number;
+  oauthFlows: number;
+  listToolsCold: number;
+  listToolsWarm: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+  --quick               1 and 50 users, fewer samples; under two minutes
+  --tokens N            tokens per answer (default 50)
+  --delay-ms LIST       model pause per token, comma-separated (default 0,10)
+  --concurrency LIST    simultaneous users, comma-separated (default 1,50,200; quick 1,50)
+  --samples N           answers per target and scenario (default 400; quick 50)
+  --idle-streams N      streams per step (two steps) held open for RSS per stream (default 200; quick 100)
+  --no-peer             skip LangGraph's API server
+  --no-mcp              skip list-tools and OAuth callback delivery
+  --profile             run the service with --cpu-prof and print its top frames
+  --time-limit-s N      stop starting measurements after N s (default 1200; quick 100)
+  --out FILE            results file (default bench/results/latest.json)`;
+
+function list(value: string | undefined, name: string): number[] {
+  const out = (value ?? '').split(',').map((x) => Number(x.trim()));
+  if (out.length === 0 || out.some((x) => !Number.isInteger(x) || x < 0)) {
+    throw new Error(`${name} takes comma-separated whole numbers, got ${JSON.stringify(value)}`);
+  }
+  return out;
+}
+
+function int(value: string | undefined, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} takes a whole number in ${min}..${max}`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const o: BenchOptions = {
+    quick,
+    tokens: 50,
+    delaysMs: [0, 10],
+    concurrency: quick ? [1, 50] : [1, 50, 200],
+    peer: true,
+    mcp: true,
+    profile: false,
+    out: 'bench/results/latest.json',
+    timeLimitS: quick ? 100 : 1200,
+    samples: quick ? 50 : 400,
+    requestTimeoutMs: quick ? 60_000 : 120_000,
+    idleStreams: quick ? 100 : 200,
+    oauthFlows: quick ? 10 : 50,
+    listToolsCold: quick ? 5 : 20,
+    listToolsWarm: quick ? 100 : 500,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const next = () => argv[++i];
+    if (arg === '--quick') continue;
+    else if (arg === '--tokens') o.tokens = int(next(), arg, 1, 10_000);
+    else if (arg === '--delay-ms') o.delaysMs = list(next(), arg);
+    else if (arg === '--concurrency')
+      o.concurrency = list(next(), arg).map((c) => Math.min(Math.max(c, 1), 2000));
+    else if (arg === '--samples') o.samples = int(next(), arg, 1, 100_000);
+    else if (arg === '--idle-streams') o.idleStreams = int(next(), arg, 0, 5000);
+    else if (arg === '--no-peer') o.peer = false;
+    else if (arg === '--no-mcp') o.mcp = false;
+    else if (arg === '--profile') o.profile = true;
+    else if (arg === '--time-limit-s') o.timeLimitS = int(next(), arg, 10, 24 * 3600);
+    else if (arg === '--out') o.out = next() ?? o.out;
+    else if (arg === '--help' || arg === '-h') throw new Error(USAGE);
+    else throw new Error(`unknown option ${arg}\n${USAGE}`);
+  }
+  return o;
+}
+
+/** Waves of C users so that about `samples` answers are measured; at least one, at most 10 (quick) or 50. */
+export function wavesFor(options: BenchOptions, concurrency: number): number {
+  return Math.min(options.quick ? 10 : 50, Math.max(1, Math.ceil(options.samples / concurrency)));
+}

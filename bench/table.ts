@@ -1,0 +1,126 @@
+import { measured, type Cell, type Results } from './report';
+import type { Summary } from './stats';
+
+const num = (v: number | null | undefined, digits = 1) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
+const pcts = (s: Summary | null | undefined) => (s ? `${num(s.p50)} / ${num(s.p95)} / ${num(s.p99)}` : '–');
+
+function row(cells: string[], widths: number[]): string {
+  if (cells.length < widths.length)
+    return `${cells[0].padEnd(widths[0])}  ${cells[1].padEnd(widths[1])}${cells[2] ?? ''}`;
+  return cells
+    .map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+    .join('  ')
+    .trimEnd();
+}
+
+function cellRow(c: number, name: string, cell: Cell): string[] {
+  const m = measured(cell);
+  if (!m) return [String(c), name, 'skipped' in cell ? `  (${cell.skipped})` : ''];
+  return [
+    String(c),
+    name,
+    pcts(m.ttftMs),
+    pcts(m.ttftWithThreadMs),
+    m.tokensPerSecond === null ? '–' : String(m.tokensPerSecond),
+    num(m.cpuMsPerAnswer, 2),
+    num(m.cpuMsPerToken, 3),
+    num(m.peakRssKb / 1024, 0),
+    `${m.failed}/${m.answers}`,
+  ];
+}
+
+/** The human-readable report: one block per model pace, then the MCP parts and the targets. */
+export function printTable(results: Results, log: (line: string) => void): void {
+  const head = [
+    'C',
+    'target',
+    'TTFT p50/p95/p99 ms',
+    '+thread p50/p95/p99 ms',
+    'tokens/s',
+    'CPU ms/ans',
+    'CPU ms/tok',
+    'peak RSS MB',
+    'failed',
+  ];
+  const widths = [4, 6, 26, 26, 9, 10, 10, 11, 8];
+  const paces = [...new Set(results.scenarios.map((s) => `${s.tokens}:${s.delayMs}`))];
+  for (const pace of paces) {
+    const [tokens, delay] = pace.split(':');
+    log('');
+    log(`— ${tokens} tokens per answer, ${delay} ms per token —`);
+    log(row(head, widths));
+    for (const s of results.scenarios.filter((x) => `${x.tokens}:${x.delayMs}` === pace)) {
+      log(row(cellRow(s.concurrency, 'floor', s.floor), widths));
+      log(row(cellRow(s.concurrency, 'ours', s.ours), widths));
+      log(row(cellRow(s.concurrency, 'peer', s.peer), widths));
+      const c = s.comparison;
+      log(
+        `      overhead over floor p50/p95/p99: ${num(c.overheadMs.p50)} / ${num(c.overheadMs.p95)} / ${num(c.overheadMs.p99)} ms` +
+          ` (with thread: ${num(c.overheadWithThreadMs.p50)} / ${num(c.overheadWithThreadMs.p95)} / ${num(c.overheadWithThreadMs.p99)} ms)`,
+      );
+      log(
+        `      ours/peer: TTFT p50 ${num(c.oursOverPeerTtftP50, 3)}, TTFT+thread p95 ${num(c.oursOverPeerTtftWithThreadP95, 3)},` +
+          ` tokens/s ${num(c.oursOverPeerTokensPerSecond, 2)}, CPU/answer ${num(c.oursOverPeerCpuPerAnswer, 3)}, peak RSS ${num(c.oursOverPeerPeakRss, 2)}`,
+      );
+      const redis = measured(s.ours)?.redisCommandsPerAnswer;
+      if (redis) {
+        const top = Object.entries(redis.byCommand).slice(0, 8);
+        log(
+          `      ours: ${redis.total} Redis commands per answer (${top.map(([k, v]) => `${k} ${v}`).join(', ')})`,
+        );
+      }
+      for (const name of ['floor', 'ours', 'peer'] as const) {
+        for (const e of measured(s[name])?.errors ?? []) log(`      ${name} error: ${e}`);
+      }
+    }
+  }
+  log('');
+  const idle = results.idleStreams;
+  if (idle && 'rssPerStreamKb' in idle) {
+    const mb = idle.rssKb.map((kb) => num(kb / 1024)).join(' → ');
+    log(
+      `idle streams (fresh instance, 2 steps of ${idle.perStep}): ${idle.open.join(' then ')} open, VmRSS ${mb} MB, ` +
+        `${num(idle.rssPerStreamKb)} KB per stream (step 2; step 1 with one-time costs: ${num(idle.firstStepPerStreamKb)} KB)`,
+    );
+  } else if (idle)
+    log(`idle streams (ours): ${'reason' in idle ? idle.reason : 'skipped' in idle ? idle.skipped : ''}`);
+  const lt = results.listTools;
+  if (lt && 'warmMs' in lt) {
+    log(
+      `list-tools (server-everything, ${lt.tools} tools) p50/p95/p99 ms: cold ${pcts(lt.coldMs)}, ` +
+        `refresh ${pcts(lt.refreshMs)}, warm ${pcts(lt.warmMs)}`,
+    );
+  } else if (lt)
+    log(`list-tools: not available (${'reason' in lt ? lt.reason : 'skipped' in lt ? lt.skipped : ''})`);
+  const cb = results.oauthCallback;
+  if (cb && 'deliveryMs' in cb) {
+    log(
+      `OAuth callback (${cb.iterations} flows) p50/p95/p99 ms: published on Redis → waiter on A ${pcts(cb.deliveryMs)}` +
+        ` (${cb.heardBeforeSubscriber} heard on A first, left out); ` +
+        `callback sent to B → waiter on A ${pcts(cb.endToEndMs)}; callback request on B ${pcts(cb.callbackMs)}`,
+    );
+  } else if (cb)
+    log(`OAuth callback: not available (${'reason' in cb ? cb.reason : 'skipped' in cb ? cb.skipped : ''})`);
+  for (const e of [...(lt && 'errors' in lt ? lt.errors : []), ...(cb && 'errors' in cb ? cb.errors : [])]) {
+    log(`      error: ${e}`);
+  }
+  if (!results.peer.available) log(`peer: not available (${results.peer.reason ?? ''})`);
+  if (results.profile) {
+    log('');
+    log(`CPU profile of ours: ${results.profile.file} (${results.profile.busyMs} ms busy); top self time:`);
+    for (const f of results.profile.top.slice(0, 15)) {
+      log(`${num(f.selfMs).padStart(9)} ms ${num(f.selfPercent).padStart(5)} %  ${f.frame}`);
+    }
+  }
+  const m = results.machine;
+  log('');
+  log(
+    `machine: ${String(m.cpus)} CPUs, node ${String(m.node)}, load average ${JSON.stringify(m.loadAverageAtStart)} → ${JSON.stringify(m.loadAverageAtEnd)}`,
+  );
+  log('targets (issue 7):');
+  for (const t of results.targets) {
+    const verdict = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
+    log(`  ${verdict.padEnd(12)} ${t.name}: ${num(t.value, 2)} ${t.unit} (goal ${t.goal}; ${t.where})`);
+  }
+}
