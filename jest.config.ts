@@ -32,18 +32,18 @@ const shared: Config = {
 };
 
 const config: Config = {
+  // A global option: jest ignores it inside projects.
+  testTimeout: 60_000,
   projects: [
     {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'],
-      testTimeout: 30_000,
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
-      testTimeout: 60_000,
     },
   ],
 };

@@ -14,6 +14,10 @@ import {
   RedisModule,
   type AppConfig,
 } from '@auxilia/core';
+import { AgentsModule } from '@auxilia/agents';
+import { McpServersModule } from '@auxilia/mcp-servers';
+import { OAuthModule } from '@auxilia/oauth';
+import { ThreadsModule } from '@auxilia/threads';
 import { HealthModule } from './health/health.module';
 import { ShutdownLogger } from './shutdown';
 
@@ -25,7 +29,17 @@ export class AppModule implements NestModule {
     AppModule.bodyLimit = config.http.bodyLimitBytes;
     return {
       module: AppModule,
-      imports: [configModule(config), loggingModule, RedisModule, HealthModule, ...extra],
+      imports: [
+        configModule(config),
+        loggingModule,
+        RedisModule,
+        HealthModule,
+        OAuthModule,
+        McpServersModule,
+        AgentsModule,
+        ThreadsModule,
+        ...extra,
+      ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }, ShutdownLogger],
     };
   }

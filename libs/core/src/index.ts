@@ -12,3 +12,5 @@ export * from './redis/redis-transport';
 export * from './redis/redis.module';
 export * from './redis/redis.tokens';
 export * from './http/api-problem.decorator';
+export * from './crypto/secret-cipher';
+export * from './crypto/encryption-key';

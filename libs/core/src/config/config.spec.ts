@@ -45,7 +45,12 @@ describe('loadConfig', () => {
     });
     expect(c.redis).toEqual({ url: undefined, host: 'cache', port: 6380, password: 'pw', keyPrefix: 'x:' });
     expect(c.http.port).toBe(9000);
-    expect(c.openai).toEqual({ apiKey: 'sk-test', baseURL: 'http://localhost:11434/v1', model: 'llama3' });
+    expect(c.openai).toEqual({
+      apiKey: 'sk-test',
+      baseURL: 'http://localhost:11434/v1',
+      model: 'llama3',
+      maxRetries: 2,
+    });
     expect(c.oauth).toEqual({ redirectBaseUrl: 'https://api.example.com', callbackTimeoutS: 120 });
     expect(c.encryptionKey?.equals(key)).toBe(true);
     expect(c.log.level).toBe('debug');

@@ -78,6 +78,25 @@ export class EnvironmentVariables {
   OPENAI_MODEL?: string;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  OPENAI_MAX_RETRIES?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  AGENTS_FILE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  AGENT_RECURSION_LIMIT?: number;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   @IsUrl(URL_OPTS)
   OAUTH_REDIRECT_BASE_URL?: string;
@@ -98,6 +117,16 @@ export class EnvironmentVariables {
   ENCRYPTION_KEY?: string;
 
   @IsOptional()
+  @IsString()
+  @MinLength(1)
+  ENCRYPTION_KEY_FILE?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTS)
+  OAUTH_SUCCESS_REDIRECT_URL?: string;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
 
@@ -105,6 +134,18 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   LOG_PRETTY?: boolean;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  MCP_SERVERS_FILE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  MCP_TIMEOUT_MS?: number;
 
   @IsOptional()
   @Transform(toInt)
@@ -119,15 +160,28 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(600_000)
   SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  RUN_LIVENESS_TIMEOUT_MS?: number;
 }
 
 export interface AppConfig {
   http: { port: number; host: string; bodyLimitBytes: number; shutdownGraceMs: number };
   redis: { url?: string; host: string; port: number; password?: string; keyPrefix: string };
-  openai: { apiKey?: string; baseURL?: string; model?: string };
-  oauth: { redirectBaseUrl: string; callbackTimeoutS: number };
+  openai: { apiKey?: string; baseURL?: string; model?: string; maxRetries: number };
+  agents: { file: string; recursionLimit: number };
+  oauth: { redirectBaseUrl: string; callbackTimeoutS: number; successRedirectUrl?: string };
   encryptionKey?: Buffer;
+  /** Where a generated key is kept when ENCRYPTION_KEY is unset (single-instance setups). */
+  encryptionKeyFile: string;
   log: { level: LogLevel; pretty: boolean };
+  mcp: { serversFile: string; timeoutMs: number };
+  /** Chat runs: a run whose instance stops renewing its lock for this long is failed. */
+  runs: { livenessTimeoutMs: number };
 }
 
 /** A bad environment: the message names each variable and what is wrong, on one line. */
@@ -182,13 +236,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: vars.OPENAI_API_KEY || undefined,
       baseURL: vars.OPENAI_BASE_URL,
       model: vars.OPENAI_MODEL || undefined,
+      maxRetries: vars.OPENAI_MAX_RETRIES ?? 2,
+    },
+    agents: {
+      file: vars.AGENTS_FILE ?? 'config/agents.json',
+      recursionLimit: vars.AGENT_RECURSION_LIMIT ?? 25,
     },
     oauth: {
       redirectBaseUrl: (vars.OAUTH_REDIRECT_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
       callbackTimeoutS: vars.OAUTH_CALLBACK_TIMEOUT_S ?? 300,
+      successRedirectUrl: vars.OAUTH_SUCCESS_REDIRECT_URL,
     },
     encryptionKey: vars.ENCRYPTION_KEY ? decodeKey(vars.ENCRYPTION_KEY) : undefined,
+    encryptionKeyFile: vars.ENCRYPTION_KEY_FILE ?? '.data/encryption.key',
     log: { level: vars.LOG_LEVEL ?? 'info', pretty: vars.LOG_PRETTY ?? false },
+    mcp: {
+      serversFile: vars.MCP_SERVERS_FILE ?? 'config/mcp-servers.json',
+      timeoutMs: vars.MCP_TIMEOUT_MS ?? 10_000,
+    },
+    runs: { livenessTimeoutMs: vars.RUN_LIVENESS_TIMEOUT_MS ?? 15_000 },
   };
 }
 
