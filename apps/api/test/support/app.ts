@@ -16,6 +16,8 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     REDIS_KEY_PREFIX: `test-${randomUUID().slice(0, 8)}:`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
+    // A fixed test key: without one the service would write a generated key file into the work tree.
+    ENCRYPTION_KEY: 'dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDE=',
     ...env,
   });
 }

@@ -27,7 +27,15 @@ export interface ApiProcess {
 export async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
   requireBuild(API_BUNDLE);
   const child = spawn(process.execPath, [API_BUNDLE], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      // Without a key the service would write a generated key file into the work tree.
+      ENCRYPTION_KEY: 'dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDE=',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
