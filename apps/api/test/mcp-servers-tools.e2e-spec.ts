@@ -1,28 +1,10 @@
-import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServersService } from '@auxilia/mcp-servers';
-import { freePort, startEverythingServer, type EverythingServer } from '@auxilia/testing';
+import { freePort, startEverythingServer, startSilentServer, type EverythingServer } from '@auxilia/testing';
 import { startApp, type RunningApp } from './support/app';
 
 /** Accepts connections and never answers. */
-async function startSilentServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe('GET /mcp-servers/{id}/list-tools', () => {
   let running: RunningApp;
   let service: McpServersService;

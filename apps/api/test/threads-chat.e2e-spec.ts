@@ -8,7 +8,7 @@ import {
   type EverythingServer,
   type ScriptedModel,
 } from '@auxilia/testing';
-import { startApp, type RunningApp } from './support/app';
+import { scriptedModelEnv, startApp, type RunningApp } from './support/app';
 import { NodeChat, threadsTransport } from './threads-client';
 
 // Real servers and processes: slower than jest's 5 s default on a loaded machine.
@@ -24,13 +24,7 @@ beforeAll(async () => {
     startEverythingServer({ transport: 'streamableHttp' }),
   ]);
   running = await startApp({
-    env: {
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_MODEL: 'scripted-model',
-      OPENAI_MAX_RETRIES: '0',
-      ENCRYPTION_KEY: 'b'.repeat(64),
-    },
+    env: scriptedModelEnv(model.baseURL),
   });
 }, 30_000);
 

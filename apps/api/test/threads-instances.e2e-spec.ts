@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AgentRuntime } from '@auxilia/agents';
 import { startScriptedModel, type ScriptedModel } from '@auxilia/testing';
-import { startApp, type RunningApp } from './support/app';
+import { scriptedModelEnv, startApp, type RunningApp } from './support/app';
 import {
   chatBody,
   NodeChat,
@@ -25,13 +25,7 @@ let second: RunningApp;
 beforeAll(async () => {
   model = await startScriptedModel();
   first = await startApp({
-    env: {
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_MODEL: 'scripted-model',
-      OPENAI_MAX_RETRIES: '0',
-      ENCRYPTION_KEY: 'c'.repeat(64),
-    },
+    env: scriptedModelEnv(model.baseURL),
   });
   // The same Redis and key prefix: another instance of the same deployment.
   second = await startApp({ config: first.config });

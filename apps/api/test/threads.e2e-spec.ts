@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import { startScriptedModel, type ScriptedModel } from '@auxilia/testing';
-import { startApp, type RunningApp } from './support/app';
+import { scriptedModelEnv, startApp, type RunningApp } from './support/app';
 import {
   chatBody,
   NodeChat,
@@ -26,13 +26,7 @@ let running: RunningApp;
 beforeAll(async () => {
   model = await startScriptedModel();
   running = await startApp({
-    env: {
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_MODEL: 'scripted-model',
-      OPENAI_MAX_RETRIES: '0',
-      ENCRYPTION_KEY: 'c'.repeat(64),
-    },
+    env: scriptedModelEnv(model.baseURL),
   });
 });
 

@@ -1,7 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, startEverythingServer, type EverythingServer } from '@auxilia/testing';
+import { freePort, startEverythingServer, startSilentServer, type EverythingServer } from '@auxilia/testing';
 import { McpConnectionPool } from './mcp-connection-pool';
 import { classifyMcpError, type McpFailureKind } from './mcp-errors';
 import type { McpServer } from './mcp-server';
@@ -25,23 +24,6 @@ function entry(id: string, url: string, transport?: McpServer['transport']): Mcp
 }
 
 /** Accepts connections and never answers: a server that hung. */
-async function startSilentServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe('McpConnectionPool', () => {
   let http: EverythingServer;
   let sse: EverythingServer;

@@ -52,6 +52,7 @@ import { RedisOAuthStore } from './redis-oauth.store';
     OAuthCallbackService,
     OAuthService,
   ],
-  exports: [OAuthService, OAuthCallbackService],
+  // SecretCipher is shared so the registry encrypts client secrets with the same key.
+  exports: [OAuthService, OAuthCallbackService, SecretCipher],
 })
 export class OAuthModule {}

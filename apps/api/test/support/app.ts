@@ -48,3 +48,13 @@ export async function startApp(
     close: () => app.close(),
   };
 }
+
+/** The model settings of a service whose model is the scripted server at `baseURL`, never retried. */
+export function scriptedModelEnv(baseURL: string): Record<string, string> {
+  return {
+    OPENAI_BASE_URL: baseURL,
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_MODEL: 'scripted-model',
+    OPENAI_MAX_RETRIES: '0',
+  };
+}
