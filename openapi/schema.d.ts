@@ -759,6 +759,15 @@ export interface operations {
                     "application/json": components["schemas"]["AgentDto"][];
                 };
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     createAgent: {
@@ -784,6 +793,15 @@ export interface operations {
             };
             /** @description Invalid body or unknown MCP server id */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -821,6 +839,15 @@ export interface operations {
                     "application/json": components["schemas"]["AgentDto"];
                 };
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description No agent with this id */
             404: {
                 headers: {
@@ -849,6 +876,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
             /** @description No agent with this id */
             404: {
@@ -886,6 +922,15 @@ export interface operations {
             };
             /** @description Invalid body or unknown MCP server id */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -949,6 +994,15 @@ export interface operations {
                     "application/json": components["schemas"]["McpServerDto"][];
                 };
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     createMcpServer: {
@@ -974,6 +1028,15 @@ export interface operations {
             };
             /** @description Invalid body (each invalid field is listed) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1012,6 +1075,15 @@ export interface operations {
                     "application/json": components["schemas"]["McpServerDto"];
                 };
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description No MCP server with this id */
             404: {
                 headers: {
@@ -1041,6 +1113,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
             /** @description No MCP server with this id */
             404: {
@@ -1079,6 +1160,15 @@ export interface operations {
             };
             /** @description Invalid body (each invalid field is listed) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1250,6 +1340,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description No MCP server with this id */
             404: {
                 headers: {
@@ -1287,6 +1386,15 @@ export interface operations {
             };
             /** @description Invalid query */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1346,6 +1454,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     createThread: {
@@ -1378,6 +1495,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     getThread: {
@@ -1397,6 +1523,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ThreadDetailDto"];
+                };
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description No thread with this id */
@@ -1427,6 +1562,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
             /** @description No thread with this id */
             404: {
@@ -1480,6 +1624,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description No thread with this id */
             404: {
                 headers: {
@@ -1508,6 +1661,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
             /** @description No thread with this id */
             404: {
@@ -1561,6 +1723,15 @@ export interface operations {
             };
             /** @description Last-Event-ID is not an event id */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key (only when the service sets API_KEYS) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

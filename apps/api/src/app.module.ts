@@ -5,9 +5,10 @@ import {
   type NestModule,
   type Type,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { json, urlencoded } from 'express';
 import {
+  ApiKeyGuard,
   configModule,
   loggingModule,
   ProblemDetailsFilter,
@@ -40,7 +41,11 @@ export class AppModule implements NestModule {
         ThreadsModule,
         ...extra,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }, ShutdownLogger],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        ShutdownLogger,
+      ],
     };
   }
 

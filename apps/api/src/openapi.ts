@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { ProblemDto } from '@auxilia/core';
+import { PROBLEM_CONTENT_TYPE, ProblemDto, PUBLIC_EXTENSION } from '@auxilia/core';
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
@@ -23,12 +23,41 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Every error is an RFC 9457 problem (application/problem+json).',
     )
     .setVersion('0.1.0')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'One of the API_KEYS, when the service sets any' },
+      'apiKey',
+    )
+    .addSecurityRequirements('apiKey')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,
     extraModels: [ProblemDto],
   });
+  markPublicOperations(document);
   return sortKeys(document) as OpenAPIObject;
+}
+
+const API_KEY_PROBLEM = {
+  description: 'No valid API key (only when the service sets API_KEYS)',
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } },
+};
+
+/**
+ * Operations marked @Public() need no key: the contract says so with an empty security list. Every
+ * other operation may answer 401 for a missing key, unless it already declares its own 401.
+ */
+function markPublicOperations(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const op of Object.values(item) as { responses?: Record<string, unknown>; [k: string]: unknown }[]) {
+      if (!op || typeof op !== 'object' || !op.responses) continue;
+      if (op[PUBLIC_EXTENSION]) {
+        delete op[PUBLIC_EXTENSION];
+        op.security = [];
+      } else {
+        op.responses['401'] ??= API_KEY_PROBLEM;
+      }
+    }
+  }
 }
 
 export function setupOpenApi(app: INestApplication): void {

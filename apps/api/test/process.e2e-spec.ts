@@ -95,6 +95,7 @@ describe('the service as a process', () => {
       const entry = JSON.parse(line) as { req: { url: string } };
       expect(entry.req.url).toContain('code=%5BREDACTED%5D');
       const all = api.lines.join('\n');
+      expect(all).toContain('API_KEYS is not set: the API is open');
       expect(all).not.toContain('abc-secret-code');
       expect(all).not.toContain('tok-secret-123');
     });

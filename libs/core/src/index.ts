@@ -14,3 +14,5 @@ export * from './redis/redis.tokens';
 export * from './http/api-problem.decorator';
 export * from './crypto/secret-cipher';
 export * from './crypto/encryption-key';
+export * from './http/api-key.guard';
+export * from './http/public.decorator';

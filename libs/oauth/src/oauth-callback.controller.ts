@@ -10,7 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems, PROBLEM_CONTENT_TYPE, problemType, type AppConfig } from '@auxilia/core';
+import { ApiProblems, PROBLEM_CONTENT_TYPE, problemType, Public, type AppConfig } from '@auxilia/core';
 import { callbackPage } from './callback-page';
 import { OAuthCallbackService, type CallbackResult } from './oauth-callback.service';
 import { OAuthOutcomeDto } from './oauth.dto';
@@ -31,6 +31,8 @@ export class OAuthCallbackController {
     this.successRedirect = config.get('oauth', { infer: true }).successRedirectUrl;
   }
 
+  // The browser arrives here from the authorization server, without the API's key.
+  @Public()
   @Get('callback')
   @ApiOperation({
     operationId: 'completeMcpServerAuthorization',

@@ -1,7 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { ApiProblems, ProblemException, RedisHealthIndicator } from '@auxilia/core';
+import { ApiProblems, ProblemException, Public, RedisHealthIndicator } from '@auxilia/core';
 import { HealthDto } from './health.dto';
 
 @ApiTags('health')
@@ -12,6 +12,7 @@ export class HealthController {
     private readonly redis: RedisHealthIndicator,
   ) {}
 
+  @Public()
   @Get()
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({

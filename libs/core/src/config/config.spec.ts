@@ -64,6 +64,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(Buffer.alloc(32, 0xab));
   });
 
+  it('reads API_KEYS as a trimmed list, empty when unset', () => {
+    expect(loadConfig({}).apiKeys).toEqual([]);
+    expect(loadConfig({ API_KEYS: ' aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbbbb' }).apiKeys).toEqual([
+      'aaaaaaaaaaaaaaaa',
+      'bbbbbbbbbbbbbbbbbb',
+    ]);
+  });
+
+  it('refuses a short API key without echoing it', () => {
+    const problems = problemsOf({ API_KEYS: 'aaaaaaaaaaaaaaaa,short-key' });
+    expect(problems).toEqual([expect.stringContaining('API_KEYS must be a comma-separated list')]);
+    expect(problems.join(' ')).not.toContain('short-key');
+  });
+
   it('lets REDIS_URL win over host and port', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:6390/2', REDIS_HOST: 'other' }).redis.url).toBe(
       'redis://r:6390/2',

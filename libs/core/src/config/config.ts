@@ -167,6 +167,14 @@ export class EnvironmentVariables {
   @Min(1000)
   @Max(600_000)
   RUN_LIVENESS_TIMEOUT_MS?: number;
+
+  // Short keys are guessable; 16 characters is the least that still reads as a secret.
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\s*[\x21-\x2b\x2d-\x7e]{16,}\s*(,\s*[\x21-\x2b\x2d-\x7e]{16,}\s*)*$/, {
+    message: 'must be a comma-separated list of keys of at least 16 printable characters each',
+  })
+  API_KEYS?: string;
 }
 
 export interface AppConfig {
@@ -182,6 +190,8 @@ export interface AppConfig {
   mcp: { serversFile: string; timeoutMs: number };
   /** Chat runs: a run whose instance stops renewing its lock for this long is failed. */
   runs: { livenessTimeoutMs: number };
+  /** Bearer keys the API accepts; empty means the API is open. */
+  apiKeys: string[];
 }
 
 /** A bad environment: the message names each variable and what is wrong, on one line. */
@@ -255,6 +265,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: vars.MCP_TIMEOUT_MS ?? 10_000,
     },
     runs: { livenessTimeoutMs: vars.RUN_LIVENESS_TIMEOUT_MS ?? 15_000 },
+    apiKeys: (vars.API_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
   };
 }
 
