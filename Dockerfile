@@ -11,6 +11,9 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./
+COPY --from=build /app/config ./config
+# Without ENCRYPTION_KEY the service keeps a generated key in .data/: mount a volume there, or set the key.
+RUN mkdir -p .data && chown node:node .data
 USER node
 EXPOSE 8000
 CMD ["node", "dist/apps/api/main.js"]
