@@ -109,14 +109,19 @@ export class ThreadsService {
    * servers), starts the run detached from the request, and returns its log to follow from the start.
    */
   async startRun(id: string, body: ChatRequestDto, client?: ClosingClient): Promise<Observable<RunLogEntry>> {
+    // Both reads go out together; their outcomes are still checked in the order of the problems.
+    const active = UUID.test(id) ? this.runs.activeRun(id) : Promise.resolve(null);
+    active.catch(() => undefined);
     const thread = await this.get(id);
     const userMessage = lastUserMessage(body);
-    if (await this.runs.activeRun(id)) throw runActive(id);
+    if (await active) throw runActive(id);
     const prepared = await this.runtime.prepare(thread.agentId);
     const runId = await this.runs.start(id, (signal) =>
       prepared.stream({ threadId: id, userMessage, messageId: body.messageId, signal }),
     );
-    await this.touch(thread, userMessage).catch(() => undefined);
+    // Not awaited: the first token need not wait for it. Its write is already queued on the shared
+    // client, ahead of any later request of this instance, so those still read the thread as updated.
+    void this.touch(thread, userMessage).catch(() => undefined);
     return this.runs.follow(id, runId, '0', client);
   }
 

@@ -9,7 +9,7 @@ import { ProblemException, RedisKeys, type AppConfig } from '@auxilia/core';
 import { startThrowawayRedis } from '@auxilia/testing';
 import { RunKeys } from './run-keys';
 import { RunManager, type RunSource } from './run-manager';
-import type { RunLogEntry } from './run-store';
+import { RunStore, type RunLogEntry } from './run-store';
 
 // A real Redis and liveness timeouts of seconds: slower than jest's 5 s default on a loaded machine.
 jest.setTimeout(60_000);
@@ -105,6 +105,15 @@ describe('RunManager', () => {
     expect(ttl).toBeLessThanOrEqual(3600);
   });
 
+  it('gives the log an expiry while the run is going, in case its instance dies', async () => {
+    const runs = await manager();
+    const thread = randomUUID();
+    const runId = await runs.start(thread, textSource(30, 10));
+    await firstValueFrom(runs.follow(thread, runId));
+    expect(await redis.pttl(keys.log(thread, runId))).toBeGreaterThan(3600_000);
+    await lastValueFrom(runs.follow(thread, runId));
+  });
+
   it('refuses a second run on the same thread with 409', async () => {
     const runs = await manager();
     const thread = randomUUID();
@@ -135,6 +144,41 @@ describe('RunManager', () => {
     const rest = await lastValueFrom(other.follow(thread, runId, head.id).pipe(toArray()));
     const full = await lastValueFrom(runs.follow(thread, runId).pipe(toArray()));
     expect([head, ...rest]).toEqual(full);
+  });
+
+  it("serves the owner's followers the log as Redis holds it, from the start or after any entry", async () => {
+    const runs = await manager();
+    const other = await manager();
+    const thread = randomUUID();
+    const runId = await runs.start(thread, textSource(30, 10));
+    const local = lastValueFrom(runs.follow(thread, runId).pipe(toArray()));
+    const remote = lastValueFrom(other.follow(thread, runId).pipe(toArray()));
+    const head = await firstValueFrom(runs.follow(thread, runId));
+    const rest = await lastValueFrom(runs.follow(thread, runId, head.id).pipe(toArray()));
+    const full = await remote;
+    expect(await local).toEqual(full);
+    expect([head, ...rest]).toEqual(full);
+    const stored = await redis.xrange(keys.log(thread, runId), '-', '+');
+    expect(full.map((e) => e.id)).toEqual(stored.map(([id]) => id));
+  });
+
+  it("moves the owner's followers to Redis when the run's log was sealed behind its back", async () => {
+    const runs = await manager(1500);
+    const thread = randomUUID();
+    const runId = await runs.start(thread, textSource(1000, 20));
+    const local = lastValueFrom(runs.follow(thread, runId).pipe(toArray()));
+    await firstValueFrom(runs.follow(thread, runId, (await firstValueFrom(runs.follow(thread, runId))).id));
+    // What another instance does once the lock has expired: it judges the run dead and ends its log.
+    await redis.del(keys.lock(thread));
+    expect(await new RunStore(redis, keys, 1500).sealIfDead(thread, runId)).toBe(true);
+    const entries = await local;
+    const other = await manager();
+    expect(entries).toEqual(await lastValueFrom(other.follow(thread, runId).pipe(toArray())));
+    expect(chunksOf(entries).slice(-2)).toEqual([
+      { type: 'error', errorText: expect.stringContaining('interrupted') },
+      { type: 'finish', finishReason: 'error' },
+    ]);
+    await waitFor(async () => (await runs.activeRun(thread)) === null);
   });
 
   it('turns a source that throws into an error chunk then finish', async () => {

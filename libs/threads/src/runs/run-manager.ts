@@ -14,6 +14,7 @@ import { Observable } from 'rxjs';
 import { REDIS, REDIS_SUBSCRIBER, RedisKeys, type AppConfig } from '@auxilia/core';
 import { runActive, shuttingDown } from '../problems';
 import { executeRun } from './run-execution';
+import { RunFeed } from './run-feed';
 import { RunKeys } from './run-keys';
 import { RunStore, type RunLogEntry } from './run-store';
 import { RunWriter } from './run-writer';
@@ -30,6 +31,13 @@ interface ActiveRun {
   runId: string;
   controller: AbortController;
   done: Promise<void>;
+  feed: RunFeed;
+}
+
+interface Reader {
+  runId: string;
+  closed: Promise<void>;
+  disconnect(): void;
 }
 
 const READ_BLOCK_MS = 2000;
@@ -44,7 +52,7 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
   private readonly logger = new Logger(RunManager.name);
   private readonly store: RunStore;
   private readonly runs = new Map<string, ActiveRun>();
-  private readonly readers = new Map<Redis, { runId: string; closed: Promise<void> }>();
+  private readonly readers = new Set<Reader>();
   private accepting = true;
   private readonly onStop = (channel: string, message: string) => this.handleStop(channel, message);
 
@@ -89,38 +97,55 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
 
     const controller = new AbortController();
     const ttl = this.config.get('runs').livenessTimeoutMs;
-    const heartbeat = setInterval(() => void this.renew(threadId, runId, controller), Math.floor(ttl / 3));
-    const writer = new RunWriter(this.store, threadId, runId, this.logger);
+    const feed = new RunFeed();
+    const heartbeat = setInterval(
+      () => void this.renew(threadId, runId, controller, feed),
+      Math.floor(ttl / 3),
+    );
+    const writer = new RunWriter(this.store, threadId, runId, this.logger, feed);
     const done = executeRun(source, controller.signal, writer, this.logger)
       .catch((err: unknown) => this.logger.error(`Run ${runId} failed: ${String(err)}`))
-      .then(() => this.end(threadId, runId))
+      .then(() => this.end(threadId, runId, feed))
       .finally(() => {
         clearInterval(heartbeat);
+        // Not ended in memory: followers still waiting read the end from Redis.
+        feed.fallBack();
         // The lock is already released: a newer run of the thread may have taken this slot.
         if (this.runs.get(threadId)?.runId === runId) this.runs.delete(threadId);
       });
-    this.runs.set(threadId, { runId, controller, done });
+    this.runs.set(threadId, { runId, controller, done, feed });
     return runId;
   }
 
   /** Ends the log and releases the lock; retried, as a run left unended would look dead to followers. */
-  private async end(threadId: string, runId: string): Promise<void> {
+  private async end(threadId: string, runId: string, feed: RunFeed): Promise<void> {
     for (const wait of [0, 250, 1000, 2000, 4000]) {
       await delay(wait);
       try {
-        return await this.store.finish(threadId, runId);
+        const { id, held } = await this.store.finish(threadId, runId);
+        if (held) feed.end(id);
+        else feed.fallBack();
+        return;
       } catch (err) {
+        // A failed attempt may have written an end marker all the same: Redis tells which comes first.
+        feed.fallBack();
         this.logger.warn(`Run ${runId} could not be ended yet: ${String(err)}`);
       }
     }
     this.logger.error(`Run ${runId} could not be ended; its lock expires after the liveness timeout`);
   }
 
-  private async renew(threadId: string, runId: string, controller: AbortController): Promise<void> {
+  private async renew(
+    threadId: string,
+    runId: string,
+    controller: AbortController,
+    feed: RunFeed,
+  ): Promise<void> {
     try {
       if (await this.store.renew(threadId, runId)) return;
       // Another instance judged this run dead and may own the thread now: two writers must not coexist.
       this.logger.warn(`Run ${runId} lost its lock; aborting it`);
+      feed.fallBack();
       controller.abort(new Error('lock lost'));
     } catch {
       // Redis is away: the next beat tries again; the lock expires if it stays away.
@@ -164,25 +189,39 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
 
   /**
    * The run's log from after `fromId` ('0': from the start), following it live until its end marker.
-   * Each reader blocks on a connection of its own so that the shared command client never waits.
+   * On the instance that runs it, entries come from memory as they are written; elsewhere (or once the
+   * memory can no longer be trusted, see `RunFeed`) each reader blocks on a Redis connection of its own so
+   * that the shared command client never waits. Either way an event's id is its position in the log.
    * `client` is the HTTP response the entries go to: a shutdown waits for it to close, not just for the
    * last entry to be handed over, so the end of a run reaches its clients before the server closes.
    */
   follow(threadId: string, runId: string, fromId = '0', client?: ClosingClient): Observable<RunLogEntry> {
     return new Observable<RunLogEntry>((subscriber) => {
-      const conn = this.redis.duplicate({ connectionName: 'run-reader' });
-      // The duplicate logs nothing by itself; a closed reader must not surface as an unhandled error.
-      conn.on('error', () => undefined);
+      let conn: Redis | undefined;
       let closed = false;
+      let cursor = fromId;
       let markClosed = () => undefined as void;
-      const closedPromise = new Promise<void>((resolve) => (markClosed = resolve));
-      this.readers.set(conn, { runId, closed: closedPromise });
+      const reader: Reader = {
+        runId,
+        closed: new Promise<void>((resolve) => (markClosed = resolve)),
+        disconnect: () => conn?.disconnect(),
+      };
+      this.readers.add(reader);
       client?.once('close', () => {
-        this.readers.delete(conn);
+        this.readers.delete(reader);
         markClosed();
       });
+      const deliver = (entry: RunLogEntry): boolean => {
+        subscriber.next(entry);
+        cursor = entry.id;
+        if (!('done' in entry)) return false;
+        subscriber.complete();
+        return true;
+      };
       const pump = async () => {
-        let cursor = fromId;
+        conn = this.redis.duplicate({ connectionName: 'run-reader' });
+        // The duplicate logs nothing by itself; a closed reader must not surface as an unhandled error.
+        conn.on('error', () => undefined);
         let failures = 0;
         while (!closed) {
           let entries: RunLogEntry[];
@@ -201,22 +240,41 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
             continue;
           }
           for (const entry of entries) {
-            if (closed) return;
-            subscriber.next(entry);
-            cursor = entry.id;
-            if ('done' in entry) return subscriber.complete();
+            if (closed || deliver(entry)) return;
           }
         }
       };
-      pump().catch((err: unknown) => {
-        if (!closed) subscriber.error(err);
-      });
+      const fromRedis = () =>
+        void pump().catch((err: unknown) => {
+          if (!closed) subscriber.error(err);
+        });
+
+      const local = this.runs.get(threadId);
+      let unsubscribe: (() => void) | undefined;
+      if (local?.runId === runId && !local.feed.fallenBack) {
+        const feed = local.feed;
+        let next = feed.indexAfter(fromId);
+        const drain = () => {
+          while (!closed && next < feed.entries.length) {
+            if (deliver(feed.entries[next++])) return unsubscribe?.();
+          }
+          if (!closed && feed.fallenBack) {
+            unsubscribe?.();
+            fromRedis();
+          }
+        };
+        unsubscribe = feed.subscribe(drain);
+        drain();
+      } else {
+        fromRedis();
+      }
       return () => {
         closed = true;
-        conn.disconnect();
+        unsubscribe?.();
+        conn?.disconnect();
         // With a client, the reader counts as open until the response is flushed and closed.
         if (!client) {
-          this.readers.delete(conn);
+          this.readers.delete(reader);
           markClosed();
         }
       };
@@ -240,7 +298,7 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
   async onApplicationShutdown(): Promise<void> {
     this.subscriber.off('message', this.onStop);
     this.subscriber.off('ready', this.subscribe);
-    for (const conn of this.readers.keys()) conn.disconnect();
+    for (const reader of this.readers) reader.disconnect();
     this.readers.clear();
   }
 }

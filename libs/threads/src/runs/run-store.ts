@@ -15,20 +15,25 @@ local previous = redis.call('GET', KEYS[2])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
 return previous or ''`;
 
+// The heartbeat also keeps the running log's expiry ahead, so that appends need not carry a PEXPIRE.
 const RENEW = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return 1`;
 
-// Ends the run: the end marker, the log's expiry, and the lock released only by its holder.
+/*
+ * Ends the run: the end marker, the log's expiry, and the lock released only by its holder. Returns the
+ * marker's id and whether the lock was still held: only then can no seal have ended the log before it.
+ */
 const FINISH = `
-redis.call('XADD', KEYS[3], '*', 'done', '1')
+local id = redis.call('XADD', KEYS[3], '*', 'done', '1')
 redis.call('EXPIRE', KEYS[3], ARGV[2])
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {id, 0} end
 redis.call('DEL', KEYS[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return 1`;
+return {id, 1}`;
 
 /*
  * Fails a run whose owner is gone: unless the lock still names it or its log already ended, the log
@@ -91,9 +96,10 @@ export class RunStore {
     const k = this.keys;
     const held = await this.redis.eval(
       RENEW,
-      2,
+      3,
       k.lock(threadId),
       k.last(threadId),
+      k.log(threadId, runId),
       runId,
       this.lockTtlMs,
       this.pointerTtlMs,
@@ -110,21 +116,39 @@ export class RunStore {
     return this.redis.get(this.keys.last(threadId));
   }
 
-  /** Appends chunks in one round trip; the log keeps a TTL while running in case the run is abandoned. */
-  async append(threadId: string, runId: string, chunks: readonly string[]): Promise<void> {
+  /**
+   * Appends chunks in one round trip and returns their ids. The log keeps a TTL while running in case the
+   * run is abandoned: set by the first batch (`expire`), then kept ahead by the heartbeat. `held` reads
+   * the lock after the entries were added: once lost it never comes back, so when it is still held no
+   * seal can have ended the log before these entries.
+   */
+  async append(
+    threadId: string,
+    runId: string,
+    chunks: readonly string[],
+    expire = false,
+  ): Promise<{ ids: string[]; held: boolean }> {
     const key = this.keys.log(threadId, runId);
     const pipeline = this.redis.pipeline();
     for (const chunk of chunks) pipeline.xadd(key, '*', 'c', chunk);
-    pipeline.pexpire(key, this.pointerTtlMs);
+    if (expire) pipeline.pexpire(key, this.pointerTtlMs);
+    pipeline.get(this.keys.lock(threadId));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed?.[0]) throw failed[0];
+    return {
+      ids: results.slice(0, chunks.length).map(([, id]) => id as string),
+      held: results[results.length - 1][1] === runId,
+    };
   }
 
-  /** Writes the end marker, starts the log's expiry and releases the lock if still held. */
-  async finish(threadId: string, runId: string): Promise<void> {
+  /**
+   * Writes the end marker, starts the log's expiry and releases the lock if still held. Returns the
+   * marker's id and whether the lock was held.
+   */
+  async finish(threadId: string, runId: string): Promise<{ id: string; held: boolean }> {
     const k = this.keys;
-    await this.redis.eval(
+    const [id, held] = (await this.redis.eval(
       FINISH,
       3,
       k.lock(threadId),
@@ -133,7 +157,8 @@ export class RunStore {
       runId,
       RUN_LOG_TTL_S,
       RUN_LOG_TTL_S * 1000,
-    );
+    )) as [string, number];
+    return { id, held: held === 1 };
   }
 
   /** Ends the log of a run whose owner died; a no-op while it lives or once its log has ended. */
