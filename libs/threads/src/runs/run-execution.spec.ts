@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { UIMessageChunk } from 'ai';
-import { executeRun } from './run-execution';
+import { executeRun, RunFailure } from './run-execution';
 
 function recorder() {
   const chunks: unknown[] = [];
@@ -76,5 +76,50 @@ describe('executeRun', () => {
     await run;
     expect(chunks).toEqual([{ type: 'finish' }]);
     expect(returned).toBe(true);
+  });
+
+  it('turns the abort of a failed run into an error chunk, and keeps a stop an abort', async () => {
+    const source = async function* (signal: AbortSignal) {
+      yield { type: 'start' } as UIMessageChunk;
+      await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+      yield { type: 'abort' } as UIMessageChunk;
+      yield { type: 'finish' } as UIMessageChunk;
+    };
+    const failed = recorder();
+    const lost = new AbortController();
+    setTimeout(() => lost.abort(new RunFailure('lock lost')), 10);
+    await executeRun(source, lost.signal, failed.writer, failed.logger);
+    expect(failed.chunks).toEqual([
+      { type: 'start' },
+      { type: 'error', errorText: 'lock lost' },
+      { type: 'finish' },
+    ]);
+
+    const stopped = recorder();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('stopped')), 10);
+    await executeRun(source, stop.signal, stopped.writer, stopped.logger);
+    expect(stopped.chunks).toEqual([{ type: 'start' }, { type: 'abort' }, { type: 'finish' }]);
+  });
+
+  it('adds an error chunk when a failed run is abandoned before it says anything', async () => {
+    const { chunks, writer, logger } = recorder();
+    const lost = new AbortController();
+    setTimeout(() => lost.abort(new RunFailure('lock lost')), 10);
+    await executeRun(
+      async function* () {
+        yield { type: 'start' } as UIMessageChunk;
+        await sleep(10_000);
+      },
+      lost.signal,
+      writer,
+      logger,
+      20,
+    );
+    expect(chunks).toEqual([
+      { type: 'start' },
+      { type: 'error', errorText: 'lock lost' },
+      { type: 'finish', finishReason: 'error' },
+    ]);
   });
 });

@@ -9,6 +9,12 @@ export const ABORT_GRACE_MS = 5000;
 const ABANDONED = Symbol('abandoned');
 
 /**
+ * An abort that is a failure, not a stop (the run lost its lock): the log must say `error`, where a
+ * stop by the user says `abort`.
+ */
+export class RunFailure extends Error {}
+
+/**
  * Pulls the source into the log and guarantees the log's shape whatever happens: nothing after the
  * first `finish`, and a `finish` at the end (after an `error` chunk when the source broke).
  */
@@ -33,17 +39,28 @@ export async function executeRun(
       }
       if (next.done) break;
       if (finished) continue;
+      if (next.value.type === 'abort' && signal.reason instanceof RunFailure) {
+        writer.append({ type: 'error', errorText: signal.reason.message });
+        failed = true;
+        continue;
+      }
       writer.append(next.value);
       if (next.value.type === 'finish') finished = true;
       if (next.value.type === 'error') failed = true;
     }
   } catch (err) {
-    // A source that throws because it was aborted has been stopped, not failed.
-    if (!signal.aborted) {
+    // A source that throws because it was stopped has not failed.
+    if (!signal.aborted || signal.reason instanceof RunFailure) {
       logger.error(`A run failed: ${err instanceof Error ? err.message : String(err)}`);
-      if (!finished) writer.append({ type: 'error', errorText: 'The run failed unexpectedly.' });
+      const errorText =
+        signal.reason instanceof RunFailure ? signal.reason.message : 'The run failed unexpectedly.';
+      if (!finished) writer.append({ type: 'error', errorText });
       failed = true;
     }
+  }
+  if (!finished && !failed && signal.reason instanceof RunFailure) {
+    writer.append({ type: 'error', errorText: signal.reason.message });
+    failed = true;
   }
   if (!finished) writer.append(failed ? { type: 'finish', finishReason: 'error' } : { type: 'finish' });
   await writer.drain();

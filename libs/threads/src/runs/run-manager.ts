@@ -13,7 +13,7 @@ import type { UIMessageChunk } from 'ai';
 import { Observable } from 'rxjs';
 import { REDIS, REDIS_SUBSCRIBER, RedisKeys, type AppConfig } from '@auxilia/core';
 import { runActive, shuttingDown } from '../problems';
-import { executeRun } from './run-execution';
+import { executeRun, RunFailure } from './run-execution';
 import { RunFeed } from './run-feed';
 import { RunKeys } from './run-keys';
 import { RunStore, type RunLogEntry } from './run-store';
@@ -146,7 +146,11 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
       // Another instance judged this run dead and may own the thread now: two writers must not coexist.
       this.logger.warn(`Run ${runId} lost its lock; aborting it`);
       feed.fallBack();
-      controller.abort(new Error('lock lost'));
+      controller.abort(
+        new RunFailure(
+          'The run lost its lock (Redis was unavailable or the run was taken for dead) and was ended.',
+        ),
+      );
     } catch {
       // Redis is away: the next beat tries again; the lock expires if it stays away.
     }
