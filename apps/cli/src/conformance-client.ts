@@ -42,6 +42,8 @@ export async function conformanceClient(config: AppConfig, argv: string[]): Prom
     redis: { ...config.redis, keyPrefix: `conformance-${randomUUID().slice(0, 8)}:` },
     encryptionKey: config.encryptionKey ?? randomBytes(32),
     log: { level: 'silent', pretty: false },
+    // The conformance suite's servers listen on localhost.
+    mcp: { ...config.mcp, allowPrivateNetworks: true },
   };
   const app = await NestFactory.createApplicationContext(ConformanceModule.register(isolated), {
     logger: false,

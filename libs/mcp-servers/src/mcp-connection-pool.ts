@@ -6,7 +6,7 @@ import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpToolDto } from './dto/mcp-server.dto';
 import { isFatalToSession } from './mcp-errors';
@@ -24,6 +24,10 @@ export interface McpSession<P extends OAuthClientProvider = OAuthClientProvider>
 
 export interface McpConnectionPoolOptions<P extends OAuthClientProvider> {
   timeoutMs: number;
+  /** Every request of a session (MCP and OAuth) goes through it; it refuses what the network policy refuses. */
+  fetch?: FetchLike;
+  /** Checked right before each connect: what the URL resolves to may have changed since registration. */
+  checkUrl?(url: string): Promise<void>;
   /** The OAuth provider of a new connection, or undefined for none. */
   providerFor(server: McpServer): P | undefined;
   /** Turns a failed connect into what callers see; `provider` is the one that connect used. */
@@ -100,6 +104,7 @@ export class McpConnectionPool<P extends OAuthClientProvider = OAuthClientProvid
   private async connect(server: McpServer, entry: Entry<P>): Promise<McpSession<P>> {
     const provider = this.options.providerFor(server);
     try {
+      await this.options.checkUrl?.(server.url);
       if (server.transport) return await this.open(server, server.transport, provider, entry);
       try {
         return await this.open(server, 'streamable-http', provider, entry);
@@ -122,10 +127,9 @@ export class McpConnectionPool<P extends OAuthClientProvider = OAuthClientProvid
     entry: Entry<P>,
   ): Promise<McpSession<P>> {
     const url = new URL(server.url);
+    const options = { authProvider: provider, fetch: this.options.fetch };
     const transport =
-      kind === 'sse'
-        ? new SSEClientTransport(url, { authProvider: provider })
-        : new StreamableHTTPClientTransport(url, { authProvider: provider });
+      kind === 'sse' ? new SSEClientTransport(url, options) : new StreamableHTTPClientTransport(url, options);
     const client = new Client(CLIENT_INFO);
     const session: McpSession<P> = { serverId: server.id, client, transport, kind, provider };
     client.onclose = () => this.discard(session);

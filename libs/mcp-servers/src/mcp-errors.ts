@@ -2,7 +2,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { ProblemException } from '@auxilia/core';
+import { OutboundRefusedError, ProblemException } from '@auxilia/core';
 
 /**
  * What went wrong talking to an MCP server, as far as the caller needs to know:
@@ -111,6 +111,26 @@ export function mcpUnreachableProblem(server: ServerRef, error: unknown): Proble
     'MCP server unreachable',
     `MCP server "${server.name}" (${server.id}) could not be used: ${reasonOf(error)}`,
     { error: 'mcp_server_unreachable', serverId: server.id },
+  );
+}
+
+/** The refusal of the outbound network policy somewhere in the error's causes, if it is one. */
+export function outboundRefusalOf(error: unknown): OutboundRefusedError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    if (current instanceof OutboundRefusedError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function mcpAddressRefusedProblem(server: ServerRef, refusal: OutboundRefusedError): ProblemException {
+  return new ProblemException(
+    502,
+    'mcp-server-address-refused',
+    'MCP server address refused',
+    `MCP server "${server.name}" (${server.id}) was not contacted: ${refusal.message}`,
+    { error: 'mcp_server_address_refused', serverId: server.id },
   );
 }
 

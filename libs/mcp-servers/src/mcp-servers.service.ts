@@ -10,17 +10,19 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Subscription } from 'rxjs';
-import { ProblemException, type AppConfig } from '@auxilia/core';
+import { OutboundGuard, OutboundRefusedError, ProblemException, type AppConfig } from '@auxilia/core';
 import { OAuthRequiredException, OAuthService, type McpOAuthProvider } from '@auxilia/oauth';
 import type { CreateMcpServerDto, McpToolDto, UpdateMcpServerDto } from './dto/mcp-server.dto';
 import { McpConnectionPool, type McpSession } from './mcp-connection-pool';
 import {
   classifyMcpError,
   httpStatusOf,
+  mcpAddressRefusedProblem,
   mcpAuthRefusedProblem,
   mcpRejectedProblem,
   mcpTimeoutProblem,
   mcpUnreachableProblem,
+  outboundRefusalOf,
   rootMcpError,
   type McpFailureKind,
 } from './mcp-errors';
@@ -43,10 +45,13 @@ export class McpServersService implements OnModuleInit, OnApplicationBootstrap, 
     private readonly repository: McpServersRepository,
     private readonly oauth: OAuthService,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly outbound: OutboundGuard,
   ) {
     this.timeoutMs = config.get('mcp', { infer: true }).timeoutMs;
     this.pool = new McpConnectionPool<McpOAuthProvider>({
       timeoutMs: this.timeoutMs,
+      fetch: outbound.fetch,
+      checkUrl: (url) => outbound.check(url),
       // Every connection gets the provider, not only those flagged requiresOAuth: the flag is the
       // operator's guess, the server's 401 is the truth, and a provider with no tokens adds no header.
       providerFor: (server) =>
@@ -99,6 +104,7 @@ export class McpServersService implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async create(dto: CreateMcpServerDto): Promise<McpServer> {
+    await this.checkUrl(dto.url);
     const server = toMcpServer(dto);
     if (!(await this.repository.create(server))) {
       throw new ProblemException(409, 'conflict', 'Conflict', `MCP server "${dto.id}" already exists`, {
@@ -110,6 +116,7 @@ export class McpServersService implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async update(id: string, dto: UpdateMcpServerDto): Promise<McpServer> {
+    if (dto.url !== undefined) await this.checkUrl(dto.url);
     const updated = await this.repository.update(id, (current) => {
       const next: McpServer = { ...current };
       for (const [key, value] of Object.entries(dto) as [keyof UpdateMcpServerDto, unknown][]) {
@@ -126,6 +133,19 @@ export class McpServersService implements OnModuleInit, OnApplicationBootstrap, 
     if (!(await this.repository.remove(id))) throw notFound(id);
     this.pool.drop(id);
     await this.oauth.forget(id);
+  }
+
+  /** A URL the outbound policy refuses is a 400 naming the field, like any other invalid field. */
+  private async checkUrl(url: string): Promise<void> {
+    try {
+      await this.outbound.check(url);
+    } catch (error) {
+      if (!(error instanceof OutboundRefusedError)) throw error;
+      const message = `url is refused: ${error.message}`;
+      throw new ProblemException(400, 'validation', 'Validation failed', message, {
+        errors: [{ field: 'url', messages: [message] }],
+      });
+    }
   }
 
   /** Forgets the server's tokens and OAuth client and ends its session. */
@@ -213,6 +233,8 @@ export class McpServersService implements OnModuleInit, OnApplicationBootstrap, 
     provider: McpOAuthProvider | undefined,
   ): ProblemException {
     if (error instanceof ProblemException) return error;
+    const refusal = outboundRefusalOf(error);
+    if (refusal) return mcpAddressRefusedProblem(server, refusal);
     error = rootMcpError(error);
     switch (classifyMcpError(error)) {
       case 'unauthorized': {

@@ -2,7 +2,7 @@ import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import { ProblemException, type AppConfig } from '@auxilia/core';
+import { OutboundGuard, ProblemException, type AppConfig } from '@auxilia/core';
 import { OAuthEvents } from './oauth-events';
 import { OAuthStore } from './oauth.store';
 import type { FlowRecord, OAuthOutcome } from './oauth.types';
@@ -34,6 +34,7 @@ export class OAuthCallbackService {
     private readonly store: OAuthStore,
     private readonly events: OAuthEvents,
     config: ConfigService<AppConfig, true>,
+    private readonly outbound: OutboundGuard,
   ) {
     const { redirectBaseUrl, callbackTimeoutS } = config.get('oauth', { infer: true });
     this.settings = { redirectBaseUrl, callbackTimeoutS };
@@ -88,7 +89,11 @@ export class OAuthCallbackService {
     flow: FlowRecord,
   ): Promise<CallbackResult> {
     try {
-      const outcome = await auth(this.provider(flow), { serverUrl, authorizationCode: code });
+      const outcome = await auth(this.provider(flow), {
+        serverUrl,
+        authorizationCode: code,
+        fetchFn: this.outbound.fetch,
+      });
       if (outcome !== 'AUTHORIZED') throw new Error('the authorization server did not issue tokens');
       return { httpStatus: HttpStatus.OK, outcome: { ...base, status: 'authorized' } };
     } catch (err) {
