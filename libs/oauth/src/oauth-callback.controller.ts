@@ -10,7 +10,14 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems, PROBLEM_CONTENT_TYPE, problemType, Public, type AppConfig } from '@auxilia/core';
+import {
+  ApiProblems,
+  PROBLEM_CONTENT_TYPE,
+  problemType,
+  Public,
+  RateLimit,
+  type AppConfig,
+} from '@auxilia/core';
 import { callbackPage } from './callback-page';
 import { OAuthCallbackService, type CallbackResult } from './oauth-callback.service';
 import { OAuthOutcomeDto } from './oauth.dto';
@@ -33,6 +40,7 @@ export class OAuthCallbackController {
 
   // The browser arrives here from the authorization server, without the API's key.
   @Public()
+  @RateLimit('callback')
   @Get('callback')
   @ApiOperation({
     operationId: 'completeMcpServerAuthorization',

@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ClientsModule } from '@nestjs/microservices';
 import {
+  OutboundGuardModule,
   redisTransportOptions,
   resolveEncryptionKey,
   ResilientRedisClient,
@@ -20,6 +21,7 @@ import { RedisOAuthStore } from './redis-oauth.store';
 
 @Module({
   imports: [
+    OutboundGuardModule,
     ClientsModule.registerAsync([
       {
         name: OAUTH_EVENTS,
@@ -53,6 +55,6 @@ import { RedisOAuthStore } from './redis-oauth.store';
     OAuthService,
   ],
   // SecretCipher is shared so the registry encrypts client secrets with the same key.
-  exports: [OAuthService, OAuthCallbackService, SecretCipher],
+  exports: [OAuthService, OAuthCallbackService, SecretCipher, OutboundGuardModule],
 })
 export class OAuthModule {}

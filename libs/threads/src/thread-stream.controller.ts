@@ -21,7 +21,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EMPTY, type Observable } from 'rxjs';
-import { ApiProblems } from '@auxilia/core';
+import { ApiProblems, RateLimit } from '@auxilia/core';
 import { ChatRequestDto } from './dto/ui-message.dto';
 import { toEvents, withKeepAlive } from './sse-events';
 import { ThreadsService } from './threads.service';
@@ -52,6 +52,7 @@ export class ThreadStreamController {
   constructor(private readonly threads: ThreadsService) {}
 
   @Sse(':id/stream', { method: RequestMethod.POST })
+  @RateLimit('stream')
   @HttpCode(200)
   @UiMessageStreamHeaders()
   @ApiOperation({
