@@ -68,4 +68,7 @@ export class CreateAgentDto {
   mcpServerIds?: string[];
 }
 
-export class UpdateAgentDto extends PartialType(OmitType(CreateAgentDto, ['id'] as const)) {}
+// A null would otherwise pass as "absent" and be stored over a required field.
+export class UpdateAgentDto extends PartialType(OmitType(CreateAgentDto, ['id'] as const), {
+  skipNullProperties: false,
+}) {}

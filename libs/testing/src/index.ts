@@ -3,3 +3,4 @@ export * from './redis-server';
 export * from './openai-server';
 export * from './mcp';
 export * from './silent-server';
+export * from './ui-message-arbitrary';

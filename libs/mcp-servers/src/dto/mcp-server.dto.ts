@@ -83,7 +83,10 @@ export class CreateMcpServerDto {
   oauthClient?: OAuthClientInputDto;
 }
 
-export class UpdateMcpServerDto extends PartialType(OmitType(CreateMcpServerDto, ['id'] as const)) {}
+// A null would otherwise pass as "absent" and be stored over a required field.
+export class UpdateMcpServerDto extends PartialType(OmitType(CreateMcpServerDto, ['id'] as const), {
+  skipNullProperties: false,
+}) {}
 
 export class OAuthClientViewDto {
   @ApiProperty({ example: 'auxilia-prod' }) clientId: string;
