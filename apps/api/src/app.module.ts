@@ -10,8 +10,10 @@ import { json, urlencoded } from 'express';
 import {
   ApiKeyGuard,
   configModule,
+  jsonBodiesOnly,
   loggingModule,
   ProblemDetailsFilter,
+  RateLimitGuard,
   RedisModule,
   type AppConfig,
 } from '@auxilia/core';
@@ -44,6 +46,7 @@ export class AppModule implements NestModule {
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         ShutdownLogger,
       ],
     };
@@ -51,6 +54,8 @@ export class AppModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     const limit = AppModule.bodyLimit;
-    consumer.apply(json({ limit }), urlencoded({ limit, extended: false })).forRoutes('{*path}');
+    consumer
+      .apply(jsonBodiesOnly, json({ limit }), urlencoded({ limit, extended: false }))
+      .forRoutes('{*path}');
   }
 }

@@ -16,3 +16,7 @@ export * from './crypto/secret-cipher';
 export * from './crypto/encryption-key';
 export * from './http/api-key.guard';
 export * from './http/public.decorator';
+export * from './net/address-policy';
+export * from './net/outbound-guard';
+export * from './http/rate-limit';
+export * from './http/json-bodies';

@@ -18,6 +18,11 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     PORT: '0',
     // A fixed test key: without one the service would write a generated key file into the work tree.
     ENCRYPTION_KEY: 'dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDE=',
+    // Every fixture server listens on loopback.
+    MCP_ALLOW_PRIVATE_NETWORKS: 'true',
+    // Suites send many callbacks and streams from one address; rate-limit.e2e-spec sets its own limits.
+    RATE_LIMIT_CALLBACK_PER_MIN: '10000',
+    RATE_LIMIT_STREAM_PER_MIN: '10000',
     ...env,
   });
 }

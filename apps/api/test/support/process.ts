@@ -34,6 +34,11 @@ export async function spawnApi(env: Record<string, string>): Promise<ApiProcess>
       LOG_LEVEL: 'info',
       // Without a key the service would write a generated key file into the work tree.
       ENCRYPTION_KEY: 'dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDE=',
+      // Every fixture server listens on loopback.
+      MCP_ALLOW_PRIVATE_NETWORKS: 'true',
+      // Suites send many callbacks and streams from one address; rate-limit.e2e-spec sets its own limits.
+      RATE_LIMIT_CALLBACK_PER_MIN: '10000',
+      RATE_LIMIT_STREAM_PER_MIN: '10000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -148,6 +148,25 @@ export class EnvironmentVariables {
   MCP_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  MCP_ALLOW_PRIVATE_NETWORKS?: boolean;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_CALLBACK_PER_MIN?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_STREAM_PER_MIN?: number;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1024)
@@ -187,7 +206,10 @@ export interface AppConfig {
   /** Where a generated key is kept when ENCRYPTION_KEY is unset (single-instance setups). */
   encryptionKeyFile: string;
   log: { level: LogLevel; pretty: boolean };
-  mcp: { serversFile: string; timeoutMs: number };
+  /** allowPrivateNetworks: MCP and OAuth requests may reach loopback, private and metadata addresses. */
+  mcp: { serversFile: string; timeoutMs: number; allowPrivateNetworks: boolean };
+  /** Requests per minute and client IP on the OAuth callback and on stream creation. */
+  rateLimits: { callbackPerMin: number; streamPerMin: number };
   /** Chat runs: a run whose instance stops renewing its lock for this long is failed. */
   runs: { livenessTimeoutMs: number };
   /** Bearer keys the API accepts; empty means the API is open. */
@@ -263,6 +285,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mcp: {
       serversFile: vars.MCP_SERVERS_FILE ?? 'config/mcp-servers.json',
       timeoutMs: vars.MCP_TIMEOUT_MS ?? 10_000,
+      allowPrivateNetworks: vars.MCP_ALLOW_PRIVATE_NETWORKS ?? false,
+    },
+    rateLimits: {
+      callbackPerMin: vars.RATE_LIMIT_CALLBACK_PER_MIN ?? 30,
+      streamPerMin: vars.RATE_LIMIT_STREAM_PER_MIN ?? 60,
     },
     runs: { livenessTimeoutMs: vars.RUN_LIVENESS_TIMEOUT_MS ?? 15_000 },
     apiKeys: (vars.API_KEYS ?? '')
