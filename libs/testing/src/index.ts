@@ -4,3 +4,4 @@ export * from './openai-server';
 export * from './mcp';
 export * from './silent-server';
 export * from './ui-message-arbitrary';
+export * from './validation';

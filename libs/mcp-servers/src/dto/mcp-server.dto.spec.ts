@@ -1,7 +1,8 @@
-import { BadRequestException, type Type } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createValidationPipe } from '@auxilia/core';
+import { expectValueOr400 } from '@auxilia/testing';
 import { CreateMcpServerDto, ListToolsQueryDto, UpdateMcpServerDto } from './mcp-server.dto';
 
 const pipe = createValidationPipe();
@@ -35,21 +36,13 @@ const value = fc.oneof(
 );
 const body = fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom(...KEYS), value));
 
-async function outcome(metatype: Type, type: 'body' | 'query', input: unknown): Promise<void> {
-  try {
-    await pipe.transform(input, { type, metatype });
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadRequestException);
-  }
-}
-
 describe('MCP server DTOs under arbitrary input', () => {
   it.each([
     ['CreateMcpServerDto', CreateMcpServerDto],
     ['UpdateMcpServerDto', UpdateMcpServerDto],
   ])('%s: the value or a 400, never another error', async (_name, metatype) => {
     await fc.assert(
-      fc.asyncProperty(body, (input) => outcome(metatype, 'body', input)),
+      fc.asyncProperty(body, (input) => expectValueOr400(metatype, 'body', input)),
       { numRuns: 300 },
     );
   });
@@ -60,7 +53,7 @@ describe('MCP server DTOs under arbitrary input', () => {
       fc.oneof(fc.string(), fc.array(fc.string())),
     );
     await fc.assert(
-      fc.asyncProperty(query, (input) => outcome(ListToolsQueryDto, 'query', input)),
+      fc.asyncProperty(query, (input) => expectValueOr400(ListToolsQueryDto, 'query', input)),
       { numRuns: 200 },
     );
   });
