@@ -1,6 +1,13 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
+/** What an agent may do with one tool: `always_allow` is the default and is not stored. */
+export const TOOL_POLICIES = ['always_allow', 'needs_approval', 'disabled'] as const;
+export type ToolPolicy = (typeof TOOL_POLICIES)[number];
+
+/** Per MCP server id, per tool name (as the server names it): the policies that are not the default. */
+export type ToolPolicies = Record<string, Record<string, Exclude<ToolPolicy, 'always_allow'>>>;
+
 /** An agent: a system prompt, an optional model and the MCP servers whose tools it may call. */
 export interface Agent {
   id: string;
@@ -9,6 +16,13 @@ export interface Agent {
   instructions: string;
   model?: string;
   mcpServerIds: string[];
+  /** Absent when every tool is `always_allow`. */
+  toolPolicies?: ToolPolicies;
+}
+
+/** The policy of one tool of one of the agent's servers. */
+export function toolPolicy(agent: Agent, serverId: string, toolName: string): ToolPolicy {
+  return agent.toolPolicies?.[serverId]?.[toolName] ?? 'always_allow';
 }
 
 // Ids appear in URLs and Redis keys: keep them to a safe slug.

@@ -18,7 +18,16 @@
  * `[A-Za-z0-9_-]` become `_`; a clash between two servers of one agent renames the later one
  * `<serverId>__<name>`).
  */
-export { type Agent, AgentDto, CreateAgentDto, UpdateAgentDto } from './agent.dto';
+export {
+  type Agent,
+  AgentDto,
+  CreateAgentDto,
+  TOOL_POLICIES,
+  type ToolPolicies,
+  type ToolPolicy,
+  toolPolicy,
+  UpdateAgentDto,
+} from './agent.dto';
 export { AgentsService } from './agents.service';
 export { AgentsModule } from './agents.module';
 export { CHECKPOINTER } from './checkpointer';
