@@ -14,6 +14,9 @@
  * reasoning parts are ended, then `error` (a short text naming the upstream) then `finish`. A stop (the
  * signal): the open parts are ended, then `abort` then `finish`. Either way the thread keeps what the
  * client was shown, unanswered tool calls get a cancelled tool error, and the next turn works.
+ * A step that calls a tool whose policy is `needs_approval` ends with a `tool-approval-request` per such
+ * call before its `finish-step`; the run is then paused (an interrupt in the checkpoint) until a turn with
+ * the answers resumes it in the same assistant message: denied calls end with `tool-output-denied`.
  * Tools are `dynamic-tool` parts named as their MCP server names them (characters outside
  * `[A-Za-z0-9_-]` become `_`; a clash between two servers of one agent renames the later one
  * `<serverId>__<name>`).
@@ -33,3 +36,4 @@ export { AgentsModule } from './agents.module';
 export { CHECKPOINTER } from './checkpointer';
 export { AgentRuntime, type PreparedAgent } from './runtime/agent-runtime';
 export type { TurnInput } from './runtime/turn-stream';
+export type { ApprovalAnswer, PendingApproval } from './runtime/approvals';

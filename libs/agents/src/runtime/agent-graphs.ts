@@ -4,7 +4,8 @@ import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { loadMcpTools } from '@langchain/mcp-adapters';
 import type { ChatOpenAI } from '@langchain/openai';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Agent } from '../agent.dto';
+import { toolPolicy, type Agent } from '../agent.dto';
+import { approvalNode, ApprovalState } from './approvals';
 import { createChatModel, type ModelSettings } from './model';
 
 export type AgentGraph = ReturnType<typeof createReactAgent>;
@@ -36,10 +37,12 @@ export class AgentGraphs {
     clients: [serverId: string, client: Client][],
   ): Promise<AgentGraph> {
     const serverTools = await Promise.all(clients.map(([id, client]) => this.toolsOf(id, client)));
+    const policies = clients.map(([id]) => agent.toolPolicies?.[id] ?? {});
     const key = JSON.stringify([
       settings,
       agent.instructions,
       clients.map(([id], i) => `${id}#${serverTools[i].serial}`),
+      policies,
     ]);
     const cached = this.graphs.get(key);
     if (cached) {
@@ -48,15 +51,37 @@ export class AgentGraphs {
       this.graphs.set(key, cached);
       return cached;
     }
-    const graph = createReactAgent({
+    // A disabled tool is never given to the model; the names are made unique among the tools left.
+    const allowed = clients.map(([id], i) =>
+      serverTools[i].tools.filter((tool) => toolPolicy(agent, id, tool.name) !== 'disabled'),
+    );
+    const tools = uniqueNames(
+      clients.map(([id]) => id),
+      allowed,
+    );
+    const needsApproval = new Set<string>();
+    let at = 0;
+    clients.forEach(([id], i) => {
+      for (const tool of allowed[i]) {
+        if (toolPolicy(agent, id, tool.name) === 'needs_approval') needsApproval.add(tools[at].name);
+        at++;
+      }
+    });
+    const base = {
       llm: this.modelFor(settings),
-      tools: uniqueNames(
-        clients.map(([id]) => id),
-        serverTools.map((s) => s.tools),
-      ),
+      tools,
       prompt: agent.instructions,
       checkpointer: this.checkpointer,
-    });
+    };
+    // Only agents with a tool that needs approval pay for the extra step after each model call.
+    const graph =
+      needsApproval.size === 0
+        ? createReactAgent(base)
+        : (createReactAgent({
+            ...base,
+            stateSchema: ApprovalState,
+            postModelHook: approvalNode(needsApproval),
+          }) as unknown as AgentGraph);
     this.graphs.set(key, graph);
     if (this.graphs.size > MAX_GRAPHS) this.graphs.delete(this.graphs.keys().next().value as string);
     return graph;

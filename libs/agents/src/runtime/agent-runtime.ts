@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { BaseMessage } from '@langchain/core/messages';
-import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { UIMessage, UIMessageChunk } from 'ai';
 import type { AppConfig } from '@auxilia/core';
@@ -9,9 +9,15 @@ import { AgentsService } from '../agents.service';
 import { CHECKPOINTER } from '../checkpointer';
 import { McpGateway } from '../mcp-gateway';
 import { AgentGraphs } from './agent-graphs';
+import { approvalLog, pendingApprovals, type PendingApproval } from './approvals';
 import { toUIMessages } from './ui-messages';
 import { modelSettings } from './model';
 import { streamTurn, type TurnInput } from './turn-stream';
+
+function messagesOf(tuple: CheckpointTuple | undefined): BaseMessage[] {
+  const values = tuple?.checkpoint.channel_values as { messages?: BaseMessage[] } | undefined;
+  return values?.messages ?? [];
+}
 
 /** A turn that passed every check that must fail before a run starts. */
 export interface PreparedAgent {
@@ -49,19 +55,34 @@ export class AgentRuntime {
       recursionLimit: this.config.get('agents', { infer: true }).recursionLimit,
       upstream: openai.baseURL ? new URL(openai.baseURL).host : 'api.openai.com',
       history: (threadId: string) => this.history(threadId),
+      pending: (threadId: string) => this.pendingApprovals(threadId),
     };
     return { agentId, stream: (input) => streamTurn(graph, input, options) };
   }
 
   /** The thread's conversation as the AI SDK client builds it from the streams; [] for an unknown thread. */
   async loadMessages(threadId: string): Promise<UIMessage[]> {
-    return toUIMessages(await this.history(threadId));
+    return (await this.loadThread(threadId)).messages;
+  }
+
+  /** The conversation and the approvals it waits for, read from one checkpoint. */
+  async loadThread(threadId: string): Promise<{ messages: UIMessage[]; pending: PendingApproval[] }> {
+    const tuple = await this.checkpoint(threadId);
+    const pending = pendingApprovals(tuple);
+    return { messages: toUIMessages(messagesOf(tuple), { pending, answers: approvalLog(tuple) }), pending };
+  }
+
+  /** The tool calls the thread's run paused on, waiting for the user's answer; [] when it is not paused. */
+  async pendingApprovals(threadId: string): Promise<PendingApproval[]> {
+    return pendingApprovals(await this.checkpoint(threadId));
   }
 
   private async history(threadId: string): Promise<BaseMessage[]> {
-    const tuple = await this.checkpointer.getTuple({ configurable: { thread_id: threadId } });
-    const values = tuple?.checkpoint.channel_values as { messages?: BaseMessage[] } | undefined;
-    return values?.messages ?? [];
+    return messagesOf(await this.checkpoint(threadId));
+  }
+
+  private checkpoint(threadId: string): Promise<CheckpointTuple | undefined> {
+    return this.checkpointer.getTuple({ configurable: { thread_id: threadId } });
   }
 
   /** Removes every checkpoint of the thread. */

@@ -38,16 +38,20 @@ export function danglingToolCalls(messages: BaseMessage[]): (ToolCall & { id: st
 }
 
 const CANCELLED = 'Cancelled: the run was stopped before this tool call finished.';
+const UNANSWERED = 'Not run: the user sent a new message instead of answering the approval request.';
 
-/** Results for calls that will never get one (the run was stopped or its instance died). */
-export function cancelledResults(messages: BaseMessage[]): ToolMessage[] {
+/**
+ * Results for calls that will never get one: the run was stopped or its instance died, or the call
+ * waited for an approval (`unanswered`) that the user left unanswered.
+ */
+export function cancelledResults(messages: BaseMessage[], unanswered: readonly string[] = []): ToolMessage[] {
   return danglingToolCalls(messages).map(
     (call) =>
       new ToolMessage({
         tool_call_id: call.id,
         name: call.name,
         status: 'error',
-        content: CANCELLED,
+        content: unanswered.includes(call.id) ? UNANSWERED : CANCELLED,
         additional_kwargs: { [SYNTHETIC_KEY]: true },
       }),
   );
@@ -57,14 +61,19 @@ export function cancelledResults(messages: BaseMessage[]): ToolMessage[] {
  * The graph input of a turn. A user message already in the thread (a regenerate, or a resubmit) replaces
  * itself and everything after it; otherwise it is appended after results for any unanswered tool calls.
  */
-export function turnInput(history: BaseMessage[], user: UIMessage, replyId: string): BaseMessage[] {
+export function turnInput(
+  history: BaseMessage[],
+  user: UIMessage,
+  replyId: string,
+  unanswered: readonly string[] = [],
+): BaseMessage[] {
   const human = new HumanMessage({
     id: user.id || randomUUID(),
     content: textOf(user),
     additional_kwargs: { [REPLY_ID_KEY]: replyId },
   });
   const at = history.findIndex((m) => HumanMessage.isInstance(m) && m.id === human.id);
-  if (at < 0) return [...cancelledResults(history), human];
+  if (at < 0) return [...cancelledResults(history, unanswered), human];
   const removals = history.slice(at).flatMap((m) => (m.id ? [new RemoveMessage({ id: m.id })] : []));
   return [...removals, human];
 }

@@ -1,23 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
-import { GraphRecursionError } from '@langchain/langgraph';
+import { AIMessageChunk, HumanMessage, type BaseMessage } from '@langchain/core/messages';
+import { Command, GraphRecursionError } from '@langchain/langgraph';
 import { toUIMessageStream } from '@ai-sdk/langchain';
 import type { UIMessage, UIMessageChunk } from 'ai';
 import type { AgentGraph } from './agent-graphs';
-import { cancelledResults, turnInput } from './messages';
+import type { ApprovalAnswer, ApprovalDecisions, PendingApproval } from './approvals';
+import { cancelledResults, danglingToolCalls, REPLY_ID_KEY, turnInput } from './messages';
 import { PartialStep } from './partial-step';
 
 const logger = new Logger('AgentRuntime');
 
-export interface TurnInput {
+/** A new user message, or the answers to the approvals the thread waits for. */
+export type TurnInput = {
   threadId: string;
-  /** The last user message; its id becomes the LangChain HumanMessage id. */
-  userMessage: UIMessage;
-  /** The id of the assistant message to announce in `start`; a fresh one when absent. */
-  messageId?: string;
   signal: AbortSignal;
-}
+} & (
+  | {
+      /** The last user message; its id becomes the LangChain HumanMessage id. */
+      userMessage: UIMessage;
+      /** The id of the assistant message to announce in `start`; a fresh one when absent. */
+      messageId?: string;
+      approvals?: undefined;
+    }
+  | {
+      /** Answers to every pending approval; the run resumes where it paused, in the same message. */
+      approvals: ApprovalAnswer[];
+      userMessage?: undefined;
+      messageId?: undefined;
+    }
+);
 
 export interface TurnOptions {
   recursionLimit: number;
@@ -25,6 +37,8 @@ export interface TurnOptions {
   upstream: string;
   /** The thread's messages as checkpointed. */
   history(threadId: string): Promise<BaseMessage[]>;
+  /** The approvals the thread waits for. */
+  pending(threadId: string): Promise<PendingApproval[]>;
 }
 
 /**
@@ -37,26 +51,43 @@ export async function* streamTurn(
   input: TurnInput,
   options: TurnOptions,
 ): AsyncGenerator<UIMessageChunk> {
-  const replyId = input.messageId ?? `msg-${randomUUID()}`;
   const config = { configurable: { thread_id: input.threadId } };
+  const history = input.approvals ? await options.history(input.threadId).catch(() => []) : undefined;
+  const replyId = history ? lastReplyId(history) : (input.messageId ?? `msg-${randomUUID()}`);
   yield { type: 'start', messageId: replyId };
   let failure: unknown;
   let failed = false;
   const step = new PartialStep();
+  const resumed = new Resumed();
   try {
-    const history = await options.history(input.threadId);
-    const events = await graph.stream(
-      { messages: turnInput(history, input.userMessage, replyId) },
-      {
-        ...config,
-        streamMode: ['values', 'messages'],
-        recursionLimit: options.recursionLimit,
-        // Each step's checkpoint is stored before the next step starts, so a stop or a crash never
-        // loses a finished step (e.g. the model's tool calls) to a write still in flight.
-        durability: 'sync',
-        signal: input.signal,
-      },
-    );
+    let graphInput: unknown;
+    if (input.approvals) {
+      const pending = await options.pending(input.threadId);
+      graphInput = new Command({ resume: resumed.decide(history ?? [], pending, input.approvals) });
+    } else {
+      // Calls still waiting for approval are closed: the user moved on without answering them.
+      const [past, pending] = await Promise.all([
+        options.history(input.threadId),
+        options.pending(input.threadId),
+      ]);
+      graphInput = {
+        messages: turnInput(
+          past,
+          input.userMessage,
+          replyId,
+          pending.map((p) => p.toolCallId),
+        ),
+      };
+    }
+    const events = await graph.stream(graphInput as Parameters<AgentGraph['stream']>[0], {
+      ...config,
+      streamMode: ['values', 'messages'],
+      recursionLimit: options.recursionLimit,
+      // Each step's checkpoint is stored before the next step starts, so a stop or a crash never
+      // loses a finished step (e.g. the model's tool calls) to a write still in flight.
+      durability: 'sync',
+      signal: input.signal,
+    });
     const chunks = toUIMessageStream(readable(withReasoning(events)), {
       sendStart: false,
       sendFinish: false,
@@ -64,14 +95,30 @@ export async function* streamTurn(
         failure = error;
       },
     });
-    for await (const chunk of chunks as unknown as AsyncIterable<UIMessageChunk>) {
-      if (chunk.type === 'error') {
+    let held: UIMessageChunk | undefined;
+    for await (const raw of chunks as unknown as AsyncIterable<UIMessageChunk>) {
+      if (raw.type === 'error') {
         failed = true;
         break;
       }
+      const chunk = resumed.map(raw);
+      if (!chunk) continue;
       step.track(chunk);
-      yield chunk;
+      // A step's end waits for the next chunk: a step that pauses for approval asks before it ends.
+      if (held) yield held;
+      held = chunk.type === 'finish-step' ? chunk : undefined;
+      if (!held) yield chunk;
     }
+    if (!failed && !input.signal.aborted) {
+      for (const approval of await options.pending(input.threadId)) {
+        yield {
+          type: 'tool-approval-request',
+          approvalId: approval.approvalId,
+          toolCallId: approval.toolCallId,
+        };
+      }
+    }
+    if (held) yield held;
   } catch (error) {
     failed = true;
     failure = error;
@@ -89,6 +136,61 @@ export async function* streamTurn(
     yield { type: 'error', errorText };
   }
   yield { type: 'finish' };
+}
+
+/** The reply id of the thread's last turn: a resumed run goes on in the same assistant message. */
+function lastReplyId(history: BaseMessage[]): string {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const id = HumanMessage.isInstance(history[i]) ? history[i].additional_kwargs[REPLY_ID_KEY] : undefined;
+    if (typeof id === 'string') return id;
+  }
+  return `msg-${randomUUID()}`;
+}
+
+/**
+ * What a run resumed from approvals must not stream again: the paused calls were already streamed
+ * (their input is not sent twice), and a denied call's result is the AI SDK's `tool-output-denied`.
+ */
+class Resumed {
+  private readonly paused = new Set<string>();
+  private readonly denied = new Set<string>();
+  private readonly deniedSent = new Set<string>();
+
+  /** The resume value: each pending call's answer, by tool call id. */
+  decide(history: BaseMessage[], pending: PendingApproval[], answers: ApprovalAnswer[]): ApprovalDecisions {
+    // Every call of the paused step was streamed, including those that needed no approval.
+    for (const call of danglingToolCalls(history)) this.paused.add(call.id);
+    const byId = new Map(answers.map((a) => [a.approvalId, a]));
+    const decisions: ApprovalDecisions = {};
+    for (const approval of pending) {
+      const answer = byId.get(approval.approvalId);
+      if (!answer) continue;
+      if (!answer.approved) this.denied.add(approval.toolCallId);
+      decisions[approval.toolCallId] = {
+        approvalId: answer.approvalId,
+        approved: answer.approved,
+        ...(answer.reason ? { reason: answer.reason } : {}),
+      };
+    }
+    return decisions;
+  }
+
+  map(chunk: UIMessageChunk): UIMessageChunk | undefined {
+    switch (chunk.type) {
+      case 'tool-input-start':
+      case 'tool-input-delta':
+      case 'tool-input-available':
+        return this.paused.has(chunk.toolCallId) ? undefined : chunk;
+      case 'tool-output-available':
+      case 'tool-output-error':
+        if (!this.denied.has(chunk.toolCallId)) return chunk;
+        if (this.deniedSent.has(chunk.toolCallId)) return undefined;
+        this.deniedSent.add(chunk.toolCallId);
+        return { type: 'tool-output-denied', toolCallId: chunk.toolCallId };
+      default:
+        return chunk;
+    }
+  }
 }
 
 /**
