@@ -292,7 +292,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message and stream the answer
-         * @description Takes the AI SDK `DefaultChatTransport` body; only the last message (a user message) is read, the history comes from the thread. The thread id in the path wins over the body's `id`. The run goes on if the client disconnects: resume it with `GET /threads/{id}/stream`. Errors found before the run starts are problem JSON; later ones are an `error` chunk followed by `finish`.
+         * @description Takes the AI SDK `DefaultChatTransport` body; only the last message is read, the history comes from the thread. A user message with text starts a turn. When the thread awaits approval, the assistant message whose tool parts were answered with `addToolApprovalResponse` (state `approval-responded`) resumes the paused run: approved calls run, denied ones end as `tool-output-denied` and the model is told. A run that calls a tool needing approval streams `tool-approval-request` chunks and finishes. The thread id in the path wins over the body's `id`. The run goes on if the client disconnects: resume it with `GET /threads/{id}/stream`. Errors found before the run starts are problem JSON; later ones are an `error` chunk followed by `finish`.
          */
         post: operations["streamThread"];
         delete?: never;
@@ -338,7 +338,7 @@ export interface components {
             id: string;
             /** @description Id for the assistant message the run produces */
             messageId?: string;
-            /** @description Only the last message is read: it must be a user message with a text part */
+            /** @description Only the last message is read: a user message with a text part, or the assistant message carrying the user's approval responses */
             messages: components["schemas"]["UIMessageDto"][];
             /** @enum {string} */
             trigger: "submit-message" | "regenerate-message";
@@ -619,10 +619,10 @@ export interface components {
             /** @description The conversation as AI SDK UIMessages */
             messages: components["schemas"]["UIMessageDto"][];
             /**
-             * @description `running` while a run is active (any instance)
+             * @description `running` while a run is active (any instance); `awaiting_approval` when the last run paused on tool calls that need the user's approval (their parts are in the `approval-requested` state)
              * @enum {string}
              */
-            status: "idle" | "running";
+            status: "idle" | "running" | "awaiting_approval";
             /**
              * @description Null until set
              * @example Trip to Lisbon
@@ -1785,7 +1785,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Invalid body, or the last message is not a user message with text */
+            /** @description Invalid body; the last message is neither a user message with text nor approval answers; or not every pending approval is answered (`approvals-incomplete`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1812,7 +1812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description A run is already active on this thread */
+            /** @description A run is already active on this thread (`run_active`), or an answered approval is not pending (`approval_not_pending`: answered already or never requested) */
             409: {
                 headers: {
                     [name: string]: unknown;

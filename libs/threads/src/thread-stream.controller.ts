@@ -59,15 +59,21 @@ export class ThreadStreamController {
     operationId: 'streamThread',
     summary: 'Send a message and stream the answer',
     description:
-      "Takes the AI SDK `DefaultChatTransport` body; only the last message (a user message) is read, the history comes from the thread. The thread id in the path wins over the body's `id`. The run goes on if the client disconnects: resume it with `GET /threads/{id}/stream`. Errors found before the run starts are problem JSON; later ones are an `error` chunk followed by `finish`.",
+      "Takes the AI SDK `DefaultChatTransport` body; only the last message is read, the history comes from the thread. A user message with text starts a turn. When the thread awaits approval, the assistant message whose tool parts were answered with `addToolApprovalResponse` (state `approval-responded`) resumes the paused run: approved calls run, denied ones end as `tool-output-denied` and the model is told. A run that calls a tool needing approval streams `tool-approval-request` chunks and finishes. The thread id in the path wins over the body's `id`. The run goes on if the client disconnects: resume it with `GET /threads/{id}/stream`. Errors found before the run starts are problem JSON; later ones are an `error` chunk followed by `finish`.",
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse(STREAM_RESPONSE)
   @ApiProblems(
-    [400, 'Invalid body, or the last message is not a user message with text'],
+    [
+      400,
+      'Invalid body; the last message is neither a user message with text nor approval answers; or not every pending approval is answered (`approvals-incomplete`)',
+    ],
     [401, 'An MCP server of the agent needs authorization (`error: oauth_required`)'],
     [404, 'No thread with this id'],
-    [409, 'A run is already active on this thread'],
+    [
+      409,
+      'A run is already active on this thread (`run_active`), or an answered approval is not pending (`approval_not_pending`: answered already or never requested)',
+    ],
     [502, 'An MCP server of the agent failed'],
     [503, 'No model configured, or this instance is shutting down'],
     [504, 'An MCP server of the agent timed out'],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, Injectable } from '@nestjs/common';
 import type { UIMessage } from 'ai';
 import type { Observable } from 'rxjs';
-import { AgentRuntime, AgentsService } from '@auxilia/agents';
+import { AgentRuntime, AgentsService, type ApprovalAnswer } from '@auxilia/agents';
 import { ProblemException } from '@auxilia/core';
 import type { ChatRequestDto } from './dto/ui-message.dto';
 import type {
@@ -82,10 +82,13 @@ export class ThreadsService {
 
   async detail(id: string): Promise<ThreadDetailDto> {
     const thread = await this.get(id);
-    const [runId, messages] = await Promise.all([this.runs.activeRun(id), this.runtime.loadMessages(id)]);
+    const [runId, { messages, pending }] = await Promise.all([
+      this.runs.activeRun(id),
+      this.runtime.loadThread(id),
+    ]);
     return {
       ...thread,
-      status: runId ? 'running' : 'idle',
+      status: runId ? 'running' : pending.length > 0 ? 'awaiting_approval' : 'idle',
       messages: messages as ThreadDetailDto['messages'],
     };
   }
@@ -113,16 +116,51 @@ export class ThreadsService {
     const active = UUID.test(id) ? this.runs.activeRun(id) : Promise.resolve(null);
     active.catch(() => undefined);
     const thread = await this.get(id);
-    const userMessage = lastUserMessage(body);
+    const turn = readTurn(body);
     if (await active) throw runActive(id);
     const prepared = await this.runtime.prepare(thread.agentId);
-    const runId = await this.runs.start(id, (signal) =>
-      prepared.stream({ threadId: id, userMessage, messageId: body.messageId, signal }),
-    );
+    const runId = turn.approvals
+      ? await this.runs.start(
+          id,
+          (signal) => prepared.stream({ threadId: id, approvals: turn.approvals, signal }),
+          () => this.checkAnswers(id, turn.approvals),
+        )
+      : await this.runs.start(id, (signal) =>
+          prepared.stream({ threadId: id, userMessage: turn.userMessage, messageId: body.messageId, signal }),
+        );
     // Not awaited: the first token need not wait for it. Its write is already queued on the shared
     // client, ahead of any later request of this instance, so those still read the thread as updated.
-    void this.touch(thread, userMessage).catch(() => undefined);
+    void this.touch(thread, turn.userMessage).catch(() => undefined);
     return this.runs.follow(id, runId, '0', client);
+  }
+
+  /**
+   * Answers must be to approvals the thread waits for now (409 otherwise: answered already, or never
+   * asked), and all of them at once (400), as the AI SDK client sends them.
+   */
+  private async checkAnswers(id: string, answers: ApprovalAnswer[]): Promise<void> {
+    const pending = new Set((await this.runtime.pendingApprovals(id)).map((a) => a.approvalId));
+    const stale = answers.filter((a) => !pending.has(a.approvalId)).map((a) => a.approvalId);
+    if (stale.length > 0) {
+      throw new ProblemException(
+        409,
+        'approval-not-pending',
+        'Approval not pending',
+        `No pending approval ${stale.map((a) => `"${a}"`).join(', ')} on thread "${id}": it was answered already or never requested`,
+        { error: 'approval_not_pending', approvalIds: stale },
+      );
+    }
+    const answered = new Set(answers.map((a) => a.approvalId));
+    const missing = [...pending].filter((a) => !answered.has(a));
+    if (missing.length > 0) {
+      throw new ProblemException(
+        400,
+        'approvals-incomplete',
+        'Bad Request',
+        `Answer every pending approval of the step together; missing ${missing.map((a) => `"${a}"`).join(', ')}`,
+        { approvalIds: missing },
+      );
+    }
   }
 
   /** The active run's log after `lastEventId` (or from its start); null when no run is active. */
@@ -154,32 +192,61 @@ export class ThreadsService {
   }
 
   /** Bumps `updatedAt` and, for an untitled thread, takes the title from its first message. */
-  private async touch(thread: Thread, message: UIMessage): Promise<void> {
-    const title =
-      thread.title ?? (textOf(message).trim().replace(/\s+/g, ' ').slice(0, TITLE_LENGTH) || null);
+  private async touch(thread: Thread, message: UIMessage | undefined): Promise<void> {
+    const text = message ? textOf(message).trim().replace(/\s+/g, ' ').slice(0, TITLE_LENGTH) : '';
+    const title = thread.title ?? (text || null);
     await this.threads.update({ ...thread, title, updatedAt: new Date().toISOString() });
   }
 }
 
-function lastUserMessage(body: ChatRequestDto): UIMessage {
-  const last = body.messages[body.messages.length - 1];
-  if (last.role !== 'user' || !last.parts.some((p) => p.type === 'text' && typeof p.text === 'string')) {
-    throw new ProblemException(
-      400,
-      'validation',
-      'Validation failed',
-      'The last message must be a user message with a text part',
-      {
-        errors: [
-          {
-            field: `messages.${body.messages.length - 1}`,
-            messages: ['must be a user message with a text part'],
-          },
-        ],
-      },
-    );
+type Turn =
+  | { userMessage: UIMessage; approvals?: undefined }
+  | { approvals: ApprovalAnswer[]; userMessage?: undefined };
+
+const REASON_LENGTH = 2000;
+
+/**
+ * What the last message asks for: a user message with text is a new turn; the assistant message whose
+ * tool parts the user answered (`approval-responded`, as `addToolApprovalResponse` leaves them) resumes
+ * the run paused on them.
+ */
+function readTurn(body: ChatRequestDto): Turn {
+  const index = body.messages.length - 1;
+  const last = body.messages[index];
+  if (last.role === 'user' && last.parts.some((p) => p.type === 'text' && typeof p.text === 'string')) {
+    return { userMessage: last as unknown as UIMessage };
   }
-  return last as unknown as UIMessage;
+  const approvals: ApprovalAnswer[] = [];
+  if (last.role === 'assistant') {
+    for (const part of last.parts) {
+      if (part.state !== 'approval-responded') continue;
+      const approval = part.approval as { id?: unknown; approved?: unknown; reason?: unknown } | undefined;
+      const valid =
+        typeof approval?.id === 'string' &&
+        approval.id.length > 0 &&
+        approval.id.length <= 200 &&
+        typeof approval.approved === 'boolean' &&
+        (approval.reason === undefined ||
+          (typeof approval.reason === 'string' && approval.reason.length <= REASON_LENGTH));
+      if (!valid) throw invalidLast(index, `has an approval that is not {id, approved, reason?}`);
+      approvals.push({
+        approvalId: approval.id as string,
+        approved: approval.approved as boolean,
+        ...(approval.reason ? { reason: approval.reason as string } : {}),
+      });
+    }
+    if (approvals.length > 0) return { approvals };
+  }
+  throw invalidLast(
+    index,
+    'must be a user message with a text part, or the assistant message with approval responses',
+  );
+}
+
+function invalidLast(index: number, message: string): ProblemException {
+  return new ProblemException(400, 'validation', 'Validation failed', `The last message ${message}`, {
+    errors: [{ field: `messages.${index}`, messages: [message] }],
+  });
 }
 
 function textOf(message: UIMessage): string {

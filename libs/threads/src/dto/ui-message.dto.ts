@@ -56,7 +56,8 @@ export class ChatRequestDto {
 
   @ApiProperty({
     type: [UIMessageDto],
-    description: 'Only the last message is read: it must be a user message with a text part',
+    description:
+      "Only the last message is read: a user message with a text part, or the assistant message carrying the user's approval responses",
   })
   @IsArray()
   @ArrayMinSize(1)

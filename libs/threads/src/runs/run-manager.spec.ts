@@ -124,6 +124,34 @@ describe('RunManager', () => {
     await lastValueFrom(runs.follow(thread, runId));
   });
 
+  it('checks a precondition under the lock: one of two racing starts runs, a refused one frees the thread', async () => {
+    const runs = await manager();
+    const thread = randomUUID();
+    let allowed = 1;
+    let sourceRuns = 0;
+    const check = () => {
+      if (allowed-- > 0) return Promise.resolve();
+      return Promise.reject(new ProblemException(409, 'stale', 'Stale', 'already answered'));
+    };
+    const source: RunSource = (signal) => {
+      sourceRuns++;
+      return textSource(2)(signal);
+    };
+    const outcomes = await Promise.allSettled([
+      runs.start(thread, source, check),
+      runs.start(thread, source, check),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    await waitFor(async () => (await runs.activeRun(thread)) === null);
+    // Later: the lock is taken, the precondition refuses, and the lock is released again.
+    await expect(runs.start(thread, source, check)).rejects.toMatchObject({ status: 409 });
+    expect(await runs.activeRun(thread)).toBeNull();
+    expect(sourceRuns).toBe(1);
+    const runId = await runs.start(thread, textSource(1));
+    const entries = await lastValueFrom(runs.follow(thread, runId).pipe(toArray()));
+    expect(chunksOf(entries).at(-1)?.type).toBe('finish');
+  });
+
   it('resumes after any entry with neither gap nor duplicate', async () => {
     const runs = await manager();
     const thread = randomUUID();

@@ -84,16 +84,27 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
   }
 
   /**
-   * Starts a run unless one is active (409). A previous run whose instance died is failed first.
-   * Resolves once the lock is held; the run then goes on without the caller.
+   * Starts a run unless one is active (409). A previous run whose instance died is failed first; then
+   * `precondition`, if given, may still refuse the run by throwing. Resolves once the lock is held; the
+   * run then goes on without the caller.
    */
-  async start(threadId: string, source: RunSource): Promise<string> {
+  async start(threadId: string, source: RunSource, precondition?: () => Promise<void>): Promise<string> {
     if (!this.accepting) throw shuttingDown();
     const runId = randomUUID();
     const previous = await this.store.acquire(threadId, runId);
     if (previous === null) throw runActive(threadId);
     // A failure here must not keep the thread locked: the dead run's readers seal it themselves.
     if (previous) await this.store.sealIfDead(threadId, previous).catch(() => undefined);
+    if (precondition) {
+      // Checked under the lock, so that two requests cannot both pass it. A refused run leaves an
+      // empty, ended log and the thread unlocked.
+      try {
+        await precondition();
+      } catch (err) {
+        await this.store.finish(threadId, runId).catch(() => undefined);
+        throw err;
+      }
+    }
 
     const controller = new AbortController();
     const ttl = this.config.get('runs').livenessTimeoutMs;
