@@ -53,6 +53,30 @@ export interface paths {
         patch: operations["updateAgent"];
         trace?: never;
     };
+    "/agents/{id}/mcp-servers/{serverId}/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tools of one of an agent’s MCP servers, with their policies
+         * @description The tools the MCP server offers (as GET /mcp-servers/{id}/list-tools, from its cache), each with the policy the agent applies: `always_allow` (the default), `needs_approval` or `disabled`.
+         */
+        get: operations["listAgentTools"];
+        /**
+         * Set the tool policies of one of an agent’s MCP servers
+         * @description Replaces the policies of this server: the tools named get the policy given, every other tool `always_allow`; `{"tools": {}}` allows them all. Each named tool must be one the server offers now (else 400 listing `unknownTools`), so the server is asked for its tools first. Other fields of the agent, and the policies of its other servers, are left as they are.
+         */
+        put: operations["setAgentToolPolicies"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -332,6 +356,48 @@ export interface components {
             model?: string;
             /** @example Assistant */
             name: string;
+            /**
+             * @description Per MCP server id, per tool name: the tools that are not `always_allow`. Absent when every tool of every server is `always_allow` (never `{}`). Set with PUT /agents/{id}/mcp-servers/{serverId}/tools.
+             * @example {
+             *       "everything": {
+             *         "echo": "needs_approval",
+             *         "get-sum": "disabled"
+             *       }
+             *     }
+             */
+            toolPolicies?: {
+                [key: string]: {
+                    [key: string]: "needs_approval" | "disabled";
+                };
+            };
+        };
+        AgentToolDto: {
+            /** @example Lists the documentation topics of a repository */
+            description: string;
+            /**
+             * @description JSON Schema of the tool arguments
+             * @example {
+             *       "properties": {
+             *         "repoName": {
+             *           "type": "string"
+             *         }
+             *       },
+             *       "type": "object"
+             *     }
+             */
+            inputSchema: {
+                [key: string]: unknown;
+            };
+            /** @example read_wiki_structure */
+            name: string;
+            /**
+             * @description `always_allow` unless the agent says otherwise
+             * @example needs_approval
+             * @enum {string}
+             */
+            policy: "always_allow" | "needs_approval" | "disabled";
+            /** @example Read wiki structure */
+            title?: string;
         };
         ChatRequestDto: {
             /** @description The client's chat id; the thread id in the path wins */
@@ -606,6 +672,18 @@ export interface components {
              */
             type: string;
         };
+        SetToolPoliciesDto: {
+            /**
+             * @description Tool name (as the MCP server names it, 1 to 200 characters) → policy, at most 1000 entries. Replaces the server's policies: a tool not named is `always_allow`.
+             * @example {
+             *       "echo": "needs_approval",
+             *       "get-sum": "disabled"
+             *     }
+             */
+            tools: {
+                [key: string]: "always_allow" | "needs_approval" | "disabled";
+            };
+        };
         ThreadDetailDto: {
             /** @example assistant */
             agentId: string;
@@ -660,6 +738,42 @@ export interface components {
             items: components["schemas"]["ThreadDto"][];
             /** @description Pass as `cursor` for the next page; null at the end */
             nextCursor: string | null;
+        };
+        ToolPoliciesProblemDto: {
+            /** @example No MCP server "notion" */
+            detail?: string;
+            /** @description A machine-readable code for problems a client acts on */
+            error?: string;
+            /** @description Each invalid field (validation problems) */
+            errors?: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description The request path
+             * @example /mcp-servers/notion
+             */
+            instance?: string;
+            /** @description The request id, also in the x-request-id header */
+            requestId?: string;
+            /**
+             * @description The MCP server concerned
+             * @example everything
+             */
+            serverId?: string;
+            /** @example 404 */
+            status: number;
+            /** @example Not Found */
+            title: string;
+            /**
+             * @description A URI naming the kind of problem
+             * @example https://auxilia.dev/problems/not-found
+             */
+            type: string;
+            /**
+             * @description Named tools the server does not offer (at the time of the request)
+             * @example [
+             *       "no-such-tool"
+             *     ]
+             */
+            unknownTools?: string[];
         };
         UIMessageDto: {
             /** @example msg-1 */
@@ -945,6 +1059,139 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listAgentTools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Agent id */
+                id: string;
+                /** @description One of the agent’s mcpServerIds */
+                serverId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentToolDto"][];
+                };
+            };
+            /** @description The MCP server needs an OAuth authorization (error "oauth_required", with authorizationUrl) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OAuthRequiredProblemDto"];
+                };
+            };
+            /** @description No agent with this id, or the agent does not use this MCP server (error "mcp_server_not_in_agent") */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The MCP server could not be reached or failed (the problem names it) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["McpServerProblemDto"];
+                };
+            };
+            /** @description The MCP server did not answer within MCP_TIMEOUT_MS (the problem names it) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["McpServerProblemDto"];
+                };
+            };
+        };
+    };
+    setAgentToolPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Agent id */
+                id: string;
+                /** @description One of the agent’s mcpServerIds */
+                serverId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetToolPoliciesDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentDto"];
+                };
+            };
+            /** @description Invalid body (each invalid field is listed), or tools the server does not offer (`unknownTools`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ToolPoliciesProblemDto"];
+                };
+            };
+            /** @description The MCP server needs an OAuth authorization (error "oauth_required", with authorizationUrl) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OAuthRequiredProblemDto"];
+                };
+            };
+            /** @description No agent with this id, or the agent does not use this MCP server (error "mcp_server_not_in_agent") */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The MCP server could not be reached or failed (the problem names it) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["McpServerProblemDto"];
+                };
+            };
+            /** @description The MCP server did not answer within MCP_TIMEOUT_MS (the problem names it) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["McpServerProblemDto"];
                 };
             };
         };

@@ -152,6 +152,7 @@ export function samples(
       required: ['id', 'name', 'instructions'],
     },
     updateAgent: { body: { name: 'N', instructions: 'I' }, required: [] },
+    setAgentToolPolicies: { body: { tools: { echo: 'needs_approval' } }, required: ['tools'] },
     createMcpServer: {
       body: { id: 'hostile-new', name: 'N', url: 'https://example.com/mcp' },
       required: ['id', 'name', 'url'],

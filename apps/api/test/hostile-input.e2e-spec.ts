@@ -74,7 +74,8 @@ describe('Hostile input: every operation of the contract answers malformed input
       : op.path.startsWith('/threads')
         ? threadId
         : SERVER.id;
-    return op.path.replace('{id}', id ?? known);
+    // A server the hostile agent does not use: such routes stop at their 404, never at the server.
+    return op.path.replace('{id}', id ?? known).replace('{serverId}', SERVER.id);
   }
 
   function casesOf(op: Operation): HostileCase[] {
@@ -85,6 +86,17 @@ describe('Hostile input: every operation of the contract answers malformed input
     if (op.hasBody && !sample) throw new Error(`no sample body for ${op.operationId}: add one`);
     const hasId = op.path.includes('{id}');
     const query = op.params.some((p) => p.in === 'query') ? 'state=x' : undefined;
+    if (op.path.includes('{serverId}')) {
+      for (const id of HOSTILE_IDS) {
+        cases.push({
+          ...base,
+          label: `serverId ${id.slice(0, 40)}`,
+          path: knownPath(op).replace(`/${SERVER.id}/`, `/${id}/`),
+          headers: sample ? json : undefined,
+          body: sample ? JSON.stringify(sample.body) : undefined,
+        });
+      }
+    }
     if (hasId) {
       for (const id of HOSTILE_IDS) {
         cases.push({

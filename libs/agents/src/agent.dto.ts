@@ -22,7 +22,10 @@ export interface Agent {
 
 /** The policy of one tool of one of the agent's servers. */
 export function toolPolicy(agent: Agent, serverId: string, toolName: string): ToolPolicy {
-  return agent.toolPolicies?.[serverId]?.[toolName] ?? 'always_allow';
+  // Own members only: a tool named e.g. "constructor" must not read Object.prototype.
+  const policies = agent.toolPolicies;
+  const tools = policies && Object.hasOwn(policies, serverId) ? policies[serverId] : undefined;
+  return tools && Object.hasOwn(tools, toolName) ? tools[toolName] : 'always_allow';
 }
 
 // Ids appear in URLs and Redis keys: keep them to a safe slug.
@@ -41,6 +44,18 @@ export class AgentDto implements Agent {
   model?: string;
   @ApiProperty({ type: [String], example: ['deepwiki'], description: 'MCP servers whose tools it may call' })
   mcpServerIds: string[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: { type: 'string', enum: ['needs_approval', 'disabled'] },
+    },
+    example: { everything: { echo: 'needs_approval', 'get-sum': 'disabled' } },
+    description:
+      'Per MCP server id, per tool name: the tools that are not `always_allow`. Absent when every tool of ' +
+      'every server is `always_allow` (never `{}`). Set with PUT /agents/{id}/mcp-servers/{serverId}/tools.',
+  })
+  toolPolicies?: ToolPolicies;
 }
 
 export class CreateAgentDto {

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { McpServersModule } from '@auxilia/mcp-servers';
+import { AgentToolsController } from './agent-tools.controller';
+import { AgentToolsService } from './agent-tools.service';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
@@ -10,9 +12,10 @@ import { AgentRuntime } from './runtime/agent-runtime';
 
 @Module({
   imports: [McpServersModule],
-  controllers: [AgentsController],
+  controllers: [AgentsController, AgentToolsController],
   providers: [
     AgentsService,
+    AgentToolsService,
     AgentRuntime,
     checkpointerProvider,
     { provide: AgentsRepository, useClass: RedisAgentsRepository },

@@ -6,8 +6,12 @@ export abstract class AgentsRepository {
   abstract list(): Promise<Agent[]>;
   /** False when the id is taken. */
   abstract create(agent: Agent): Promise<boolean>;
-  /** False when the agent does not exist. */
-  abstract replace(agent: Agent): Promise<boolean>;
+  /**
+   * Applies `change` to the stored agent atomically (a concurrent change makes it run again on the
+   * fresh value, so neither is lost); undefined when the agent does not exist. What `change` throws
+   * leaves unchanged.
+   */
+  abstract update(id: string, change: (current: Agent) => Agent): Promise<Agent | undefined>;
   /** False when the agent did not exist. */
   abstract remove(id: string): Promise<boolean>;
   /**

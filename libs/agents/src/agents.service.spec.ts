@@ -36,4 +36,28 @@ describe('AgentsService seeds file', () => {
       /Invalid agent in .*"Bad Id" \((extra, id|id, extra)\)/,
     );
   });
+
+  it('takes tool policies of the right shape, stores no default, and keeps only used servers', async () => {
+    const file = join(dir, 'policies.json');
+    const agent = { id: 'tooled', name: 'T', instructions: 'x', mcpServerIds: ['s1'] };
+    await writeFile(
+      file,
+      JSON.stringify([{ ...agent, toolPolicies: { s1: { echo: 'needs_approval', add: 'always_allow' } } }]),
+    );
+    const service = serviceReading(file);
+    await service.onModuleInit();
+    expect((service as unknown as { seeds: unknown[] }).seeds).toEqual([
+      { ...agent, toolPolicies: { s1: { echo: 'needs_approval' } } },
+    ]);
+  });
+
+  it('stops the start on tool policies of a bad shape or for a server the agent does not use', async () => {
+    const agent = { id: 'tooled', name: 'T', instructions: 'x', mcpServerIds: ['s1'] };
+    const bad = join(dir, 'bad-policy.json');
+    await writeFile(bad, JSON.stringify([{ ...agent, toolPolicies: { s1: { echo: 'ask' } } }]));
+    await expect(serviceReading(bad).onModuleInit()).rejects.toThrow(/"tooled" \(toolPolicies\)/);
+    const stray = join(dir, 'stray-policy.json');
+    await writeFile(stray, JSON.stringify([{ ...agent, toolPolicies: { s2: { echo: 'disabled' } } }]));
+    await expect(serviceReading(stray).onModuleInit()).rejects.toThrow(/not in mcpServerIds: s2/);
+  });
 });

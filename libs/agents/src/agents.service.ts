@@ -11,9 +11,11 @@ import { ConfigService } from '@nestjs/config';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { ProblemException, type AppConfig } from '@auxilia/core';
-import { CreateAgentDto, type Agent, type UpdateAgentDto } from './agent.dto';
+import type { Agent, CreateAgentDto, ToolPolicy, UpdateAgentDto } from './agent.dto';
 import { AgentsRepository } from './agents.repository';
 import { McpGateway } from './mcp-gateway';
+import { SeedAgentDto } from './tool-policies.dto';
+import { prunePolicies } from './tool-policies';
 
 const SEED_RETRY_MS = 5000;
 
@@ -81,11 +83,19 @@ export class AgentsService implements OnModuleInit, OnApplicationBootstrap, OnMo
     return agent;
   }
 
+  /** A server left out of `mcpServerIds` takes its tool policies with it. */
   async update(id: string, dto: UpdateAgentDto): Promise<Agent> {
-    const current = await this.get(id);
-    const next = normalize({ ...current, ...dropUndefined(dto), id });
+    await this.get(id);
     if (dto.mcpServerIds) await this.assertServers(dto.mcpServerIds);
-    if (!(await this.repository.replace(next))) throw notFound(id);
+    const changes = dropUndefined(dto);
+    return this.change(id, (current) => ({ ...current, ...changes, id }));
+  }
+
+  /** Applies `change` to the stored agent atomically (see AgentsRepository.update); 404 when it is gone. */
+  async change(id: string, change: (current: Agent) => Agent): Promise<Agent> {
+    await this.firstSeed;
+    const next = await this.repository.update(id, (current) => normalize(change(current)));
+    if (!next) throw notFound(id);
     return next;
   }
 
@@ -126,13 +136,18 @@ export class AgentsService implements OnModuleInit, OnApplicationBootstrap, OnMo
     if (!Array.isArray(list)) throw new Error(`Invalid agents file ${file}: expected a JSON array of agents`);
     const agents: Agent[] = [];
     for (const item of list) {
-      const dto = plainToInstance(CreateAgentDto, item);
+      const dto = plainToInstance(SeedAgentDto, item);
       const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length > 0) {
+      const servers = dto.mcpServerIds ?? [];
+      // Only the shape: the servers may be unreachable at start, so tool names are not checked.
+      const strays =
+        errors.length > 0 ? [] : Object.keys(dto.toolPolicies ?? {}).filter((s) => !servers.includes(s));
+      if (errors.length > 0 || strays.length > 0) {
         const fields = errors.map((e) => e.property).join(', ');
-        throw new Error(`Invalid agent in ${file}: ${JSON.stringify(dto.id ?? null)} (${fields})`);
+        const why = fields || `toolPolicies names servers not in mcpServerIds: ${strays.join(', ')}`;
+        throw new Error(`Invalid agent in ${file}: ${JSON.stringify(dto.id ?? null)} (${why})`);
       }
-      agents.push(normalize({ ...dto, mcpServerIds: dto.mcpServerIds ?? [] }));
+      agents.push(normalize({ ...dto, mcpServerIds: servers }));
     }
     return agents;
   }
@@ -142,8 +157,15 @@ function notFound(id: string): ProblemException {
   return new ProblemException(404, 'not-found', 'Not Found', `No agent "${id}"`);
 }
 
-/** Null clears an optional field on PATCH; the stored record keeps only known members. */
-function normalize(input: Agent & Record<string, unknown>): Agent {
+/**
+ * Null clears an optional field on PATCH; the stored record keeps only known members, and tool
+ * policies only for the servers in `mcpServerIds`.
+ */
+function normalize(
+  input: Omit<Agent, 'toolPolicies'> & {
+    toolPolicies?: Record<string, Record<string, ToolPolicy>>;
+  },
+): Agent {
   const agent: Agent = {
     id: input.id,
     name: input.name,
@@ -152,6 +174,8 @@ function normalize(input: Agent & Record<string, unknown>): Agent {
   };
   if (input.description != null) agent.description = input.description;
   if (input.model != null) agent.model = input.model;
+  const toolPolicies = prunePolicies(input.toolPolicies, agent.mcpServerIds);
+  if (toolPolicies) agent.toolPolicies = toolPolicies;
   return agent;
 }
 

@@ -3,15 +3,20 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ProblemException } from '@auxilia/core';
-import { classifyMcpError, McpServersService } from '@auxilia/mcp-servers';
+import { classifyMcpError, listAllTools, McpServersService, type McpToolDto } from '@auxilia/mcp-servers';
 
 /**
- * What the runtime needs from the MCP servers: whether an id exists, and a connected client (getting it
- * throws the 401 oauth_required / 502 / 504 problems, which stop a turn before it starts).
+ * What the agents need from the MCP servers: whether an id exists, a connected client (getting it
+ * throws the 401 oauth_required / 502 / 504 problems, which stop a turn before it starts), and the
+ * server's tools (same problems; cached with the session unless `refresh`).
  */
 export abstract class McpGateway {
   abstract exists(id: string): Promise<boolean>;
   abstract getClient(id: string): Promise<Client>;
+  /** Not abstract so that a gateway made of clients alone (a test double) lists through them; no cache. */
+  async listTools(id: string, _options?: { refresh?: boolean }): Promise<McpToolDto[]> {
+    return listAllTools(await this.getClient(id), {});
+  }
 }
 
 /**
@@ -29,6 +34,10 @@ export class McpServersGateway extends McpGateway {
 
   exists(id: string): Promise<boolean> {
     return this.servers.exists(id);
+  }
+
+  override listTools(id: string, options: { refresh?: boolean } = {}): Promise<McpToolDto[]> {
+    return this.servers.listTools(id, options);
   }
 
   async getClient(id: string): Promise<Client> {

@@ -9,9 +9,11 @@ const SEED_SCRIPT = `
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 `;
+// Compare-and-set on the whole JSON value: a PATCH and a PUT of tool policies racing on one agent each
+// see the other's write (the loser retries on the fresh value) rather than overwrite it.
 const REPLACE_SCRIPT = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
@@ -45,9 +47,14 @@ export class RedisAgentsRepository extends AgentsRepository {
     return (await this.redis.hsetnx(this.hash, agent.id, JSON.stringify(agent))) === 1;
   }
 
-  async replace(agent: Agent): Promise<boolean> {
-    const done = await this.redis.eval(REPLACE_SCRIPT, 1, this.hash, agent.id, JSON.stringify(agent));
-    return done === 1;
+  async update(id: string, change: (current: Agent) => Agent): Promise<Agent | undefined> {
+    for (;;) {
+      const before = await this.redis.hget(this.hash, id);
+      if (before === null) return undefined;
+      const next = change(parse(before));
+      const done = await this.redis.eval(REPLACE_SCRIPT, 1, this.hash, id, before, JSON.stringify(next));
+      if (done === 1) return next;
+    }
   }
 
   async remove(id: string): Promise<boolean> {
