@@ -9,8 +9,9 @@
  * A user message whose id is already in the thread (a regenerate: the same last user message with the
  * `messageId` of the answer to replace) replaces itself and everything after it.
  *
- * A turn's chunks: `start` → per graph step `start-step`, `reasoning-*`, `text-*`, `tool-input-*`,
- * `tool-output-available` / `tool-output-error`, `finish-step` → `finish`. A failure: the open text or
+ * A turn's chunks: `start` → per model step `start-step`, `reasoning-*`, `text-*`, `tool-input-*`, then
+ * the results of its calls (`tool-output-available` / `tool-output-error`), `finish-step` → `finish`; the
+ * graph's tool steps join the model step that made the calls, as the AI SDK frames a step. A failure: the open text or
  * reasoning parts are ended, then `error` (a short text naming the upstream) then `finish`. A stop (the
  * signal): the open parts are ended, then `abort` then `finish`. Either way the thread keeps what the
  * client was shown, unanswered tool calls get a cancelled tool error, and the next turn works.

@@ -3,7 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ProblemException } from '@auxilia/core';
-import { classifyMcpError, listAllTools, McpServersService, type McpToolDto } from '@auxilia/mcp-servers';
+import { classifyMcpError, McpServersService, type McpToolDto } from '@auxilia/mcp-servers';
 
 /**
  * What the agents need from the MCP servers: whether an id exists, a connected client (getting it
@@ -13,10 +13,7 @@ import { classifyMcpError, listAllTools, McpServersService, type McpToolDto } fr
 export abstract class McpGateway {
   abstract exists(id: string): Promise<boolean>;
   abstract getClient(id: string): Promise<Client>;
-  /** Not abstract so that a gateway made of clients alone (a test double) lists through them; no cache. */
-  async listTools(id: string, _options?: { refresh?: boolean }): Promise<McpToolDto[]> {
-    return listAllTools(await this.getClient(id), {});
-  }
+  abstract listTools(id: string, options?: { refresh?: boolean }): Promise<McpToolDto[]>;
 }
 
 /**

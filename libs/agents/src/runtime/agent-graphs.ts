@@ -5,7 +5,7 @@ import { loadMcpTools } from '@langchain/mcp-adapters';
 import type { ChatOpenAI } from '@langchain/openai';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { toolPolicy, type Agent } from '../agent.dto';
-import { approvalNode, ApprovalState } from './approvals';
+import { createApprovalAgent } from './approvals';
 import { createChatModel, type ModelSettings } from './model';
 
 export type AgentGraph = ReturnType<typeof createReactAgent>;
@@ -67,20 +67,16 @@ export class AgentGraphs {
         at++;
       }
     });
-    const base = {
-      llm: this.modelFor(settings),
-      tools,
-      prompt: agent.instructions,
-      checkpointer: this.checkpointer,
-    };
-    // Only agents with a tool that needs approval pay for the extra step after each model call.
+    const llm = this.modelFor(settings);
     const graph =
       needsApproval.size === 0
-        ? createReactAgent(base)
-        : (createReactAgent({
-            ...base,
-            stateSchema: ApprovalState,
-            postModelHook: approvalNode(needsApproval),
+        ? createReactAgent({ llm, tools, prompt: agent.instructions, checkpointer: this.checkpointer })
+        : (createApprovalAgent({
+            llm,
+            tools,
+            prompt: agent.instructions,
+            checkpointer: this.checkpointer,
+            needsApproval,
           }) as unknown as AgentGraph);
     this.graphs.set(key, graph);
     if (this.graphs.size > MAX_GRAPHS) this.graphs.delete(this.graphs.keys().next().value as string);

@@ -52,7 +52,6 @@ describe('AgentRuntime', () => {
         output: expect.stringContaining('5'),
       }),
       { type: 'step-start' },
-      { type: 'step-start' },
       { type: 'text', text: 'The sum is 5.', state: 'done' },
     ]);
     expect(json(await h.fx.runtime.loadMessages(threadId))).toEqual([json(user), built]);
@@ -77,7 +76,6 @@ describe('AgentRuntime', () => {
       'text',
       'dynamic-tool',
       'dynamic-tool',
-      'step-start',
       'step-start',
       'text',
     ]);

@@ -1,8 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
-import type { CheckpointTuple } from '@langchain/langgraph-checkpoint';
-import { Annotation, INTERRUPT, interrupt } from '@langchain/langgraph';
-import { createReactAgentAnnotation } from '@langchain/langgraph/prebuilt';
+import {
+  AIMessage,
+  SystemMessage,
+  ToolMessage,
+  type BaseMessage,
+  type ToolCall,
+} from '@langchain/core/messages';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph-checkpoint';
+import {
+  Annotation,
+  END,
+  INTERRUPT,
+  interrupt,
+  MessagesAnnotation,
+  START,
+  StateGraph,
+  type LangGraphRunnableConfig,
+} from '@langchain/langgraph';
+import { ToolNode } from '@langchain/langgraph/prebuilt';
+import type { ChatOpenAI } from '@langchain/openai';
 
 /** A tool call waiting for the user's answer, as the stream announced it. */
 export interface PendingApproval {
@@ -32,11 +49,11 @@ export type ApprovalDecisions = Record<string, ApprovalAnswer>;
 export const DENIED_KEY = 'ui_denied';
 
 /**
- * The agent's state: the prebuilt agent's, plus every answer given on the thread by tool call id, so a
- * reload shows each approved or denied call with the approval the client answered.
+ * The agent's state: messages, plus every answer given on the thread by tool call id, so a reload shows
+ * each approved or denied call with the approval the client answered.
  */
 export const ApprovalState = Annotation.Root({
-  ...createReactAgentAnnotation().spec,
+  ...MessagesAnnotation.spec,
   approvals: Annotation<ApprovalDecisions>({
     reducer: (current, update) => ({ ...current, ...update }),
     default: () => ({}),
@@ -46,19 +63,48 @@ export const ApprovalState = Annotation.Root({
 type State = typeof ApprovalState.State;
 type Update = typeof ApprovalState.Update;
 
+export interface ApprovalAgentParams {
+  llm: ChatOpenAI;
+  tools: StructuredToolInterface[];
+  prompt: string;
+  checkpointer: BaseCheckpointSaver;
+  /** The model-facing names of the tools that need the user's approval. */
+  needsApproval: ReadonlySet<string>;
+}
+
 /**
- * The node that runs after each model step: when the step calls tools that need approval, the run pauses
- * (a LangGraph interrupt, kept in the checkpoint) until the answers arrive as the resume value. Denied
- * calls then get a result telling the model the user refused; the prebuilt agent's tool node runs only
- * the calls left without a result, so approved calls (and the step's calls that need none) run once.
+ * A ReAct agent whose tools may need approval: `agent` (the model) → `tools`, which runs the step's calls
+ * that need no approval, or were approved → `approval` when calls still wait for an answer, which pauses
+ * the run (a LangGraph interrupt kept in the checkpoint) until the answers arrive as the resume value,
+ * gives denied calls a result telling the model the user refused, and goes back to `tools` → `agent` once
+ * every call has a result. Each node's work is checkpointed before the next starts, so a resumed run never
+ * runs a call twice, and the calls that need no approval have run (and streamed their output) before the
+ * run pauses, as the AI SDK client expects of a step awaiting approval.
  */
-export function approvalNode(needsApproval: ReadonlySet<string>) {
-  return (state: State): Update => {
-    const last = state.messages.at(-1);
-    if (!last || !AIMessage.isInstance(last)) return {};
-    const calls = (last.tool_calls ?? []).filter(
-      (call): call is typeof call & { id: string } => !!call.id && needsApproval.has(call.name),
+export function createApprovalAgent(params: ApprovalAgentParams) {
+  const { needsApproval } = params;
+  const model = params.llm.bindTools(params.tools);
+  const system = new SystemMessage(params.prompt);
+  const toolNode = new ToolNode(params.tools);
+
+  const agent = async (state: State, config: LangGraphRunnableConfig): Promise<Update> => {
+    const response = await model.invoke([system, ...state.messages], config);
+    return { messages: [response] };
+  };
+
+  const tools = async (state: State, config: LangGraphRunnableConfig): Promise<Update> => {
+    const runnable = waiting(state).filter(
+      (call) => !needsApproval.has(call.name) || state.approvals[call.id]?.approved === true,
     );
+    if (runnable.length === 0) return {};
+    const last = lastAi(state.messages)!;
+    // The tool node runs every unanswered call of the last AI message: give it only those cleared to run.
+    const cleared = new AIMessage({ id: last.id, content: '', tool_calls: runnable });
+    return (await toolNode.invoke({ messages: [cleared] }, config)) as Update;
+  };
+
+  const approval = (state: State): Update => {
+    const calls = waiting(state).filter((call) => needsApproval.has(call.name) && !state.approvals[call.id]);
     if (calls.length === 0) return {};
     const request: ApprovalInterrupt = {
       type: 'tool-approval',
@@ -83,10 +129,46 @@ export function approvalNode(needsApproval: ReadonlySet<string>) {
           }),
       );
     const answered = Object.fromEntries(
-      calls.flatMap((c) => (decisions[c.id] ? [[c.id, decisions[c.id]]] : [])),
+      calls.map((call): [string, ApprovalAnswer] => [
+        call.id,
+        decisions[call.id] ?? { approvalId: '', approved: false },
+      ]),
     );
     return { messages: denied, approvals: answered };
   };
+
+  return new StateGraph(ApprovalState)
+    .addNode('agent', agent)
+    .addNode('tools', tools)
+    .addNode('approval', approval)
+    .addEdge(START, 'agent')
+    .addConditionalEdges('agent', (state) => (waiting(state).length > 0 ? 'tools' : END), ['tools', END])
+    .addConditionalEdges('tools', (state) => (waiting(state).length > 0 ? 'approval' : 'agent'), [
+      'approval',
+      'agent',
+    ])
+    .addEdge('approval', 'tools')
+    .compile({ checkpointer: params.checkpointer });
+}
+
+function lastAi(messages: BaseMessage[]): AIMessage | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (AIMessage.isInstance(message)) return message;
+  }
+  return undefined;
+}
+
+/** The last AI message's calls that have no result yet. */
+function waiting(state: State): (ToolCall & { id: string })[] {
+  const last = lastAi(state.messages);
+  if (!last || (state.messages.at(-1) !== last && !ToolMessage.isInstance(state.messages.at(-1)))) return [];
+  const answered = new Set(
+    state.messages.flatMap((m) => (ToolMessage.isInstance(m) ? [m.tool_call_id] : [])),
+  );
+  return (last.tool_calls ?? []).filter(
+    (call): call is ToolCall & { id: string } => typeof call.id === 'string' && !answered.has(call.id),
+  );
 }
 
 function denialText(reason: string | undefined): string {

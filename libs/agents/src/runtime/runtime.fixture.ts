@@ -15,6 +15,7 @@ import {
 } from '@auxilia/testing';
 import { RedisSaver } from '@auxilia/checkpoint-redis';
 import { loadConfig, ProblemException, type AppConfig } from '@auxilia/core';
+import { listAllTools } from '@auxilia/mcp-servers';
 import type { Agent } from '../agent.dto';
 import type { AgentsService } from '../agents.service';
 import { McpGateway } from '../mcp-gateway';
@@ -49,6 +50,7 @@ export class RuntimeFixture {
       exists = (id: string) => Promise.resolve(clients.has(id));
       getClient = (id: string) =>
         Promise.resolve(clients.get(id) ?? Promise.reject(new Error(`no client ${id}`)));
+      listTools = async (id: string) => listAllTools(await this.getClient(id), {});
     })();
     const configService = {
       get: (key: keyof AppConfig) => config[key],

@@ -59,6 +59,7 @@ export async function* streamTurn(
   let failed = false;
   const step = new PartialStep();
   const resumed = new Resumed();
+  const framing = new StepFraming();
   try {
     let graphInput: unknown;
     if (input.approvals) {
@@ -95,7 +96,6 @@ export async function* streamTurn(
         failure = error;
       },
     });
-    let held: UIMessageChunk | undefined;
     for await (const raw of chunks as unknown as AsyncIterable<UIMessageChunk>) {
       if (raw.type === 'error') {
         failed = true;
@@ -103,13 +103,13 @@ export async function* streamTurn(
       }
       const chunk = resumed.map(raw);
       if (!chunk) continue;
-      step.track(chunk);
-      // A step's end waits for the next chunk: a step that pauses for approval asks before it ends.
-      if (held) yield held;
-      held = chunk.type === 'finish-step' ? chunk : undefined;
-      if (!held) yield chunk;
+      for (const out of framing.push(chunk)) {
+        step.track(out);
+        yield out;
+      }
     }
     if (!failed && !input.signal.aborted) {
+      // Asked before the paused step ends, as the AI SDK does.
       for (const approval of await options.pending(input.threadId)) {
         yield {
           type: 'tool-approval-request',
@@ -118,11 +118,11 @@ export async function* streamTurn(
         };
       }
     }
-    if (held) yield held;
   } catch (error) {
     failed = true;
     failure = error;
   }
+  yield* framing.end();
   const stopped = input.signal.aborted;
   if (stopped || failed) {
     yield* step.closers();
@@ -145,6 +145,58 @@ function lastReplyId(history: BaseMessage[]): string {
     if (typeof id === 'string') return id;
   }
   return `msg-${randomUUID()}`;
+}
+
+const TOOL_OUTPUTS = new Set<UIMessageChunk['type']>([
+  'tool-output-available',
+  'tool-output-error',
+  'tool-output-denied',
+]);
+
+/**
+ * Steps as the AI SDK client counts them: a model call and the results of its tool calls. The graph runs
+ * tools (and approval answers) as steps of their own, which the chunks would otherwise frame with an
+ * empty `start-step` … `finish-step`; their results join the step that made the calls instead, so that a
+ * step paused for approval holds every call of that step (what `lastAssistantMessageIsCompleteWith…`
+ * reads). A step's `finish-step` is held until the next step starts, so results and approval requests
+ * come before it.
+ */
+class StepFraming {
+  private finish?: UIMessageChunk;
+  private start?: UIMessageChunk;
+  private inToolStep = false;
+
+  *push(chunk: UIMessageChunk): Generator<UIMessageChunk> {
+    if (chunk.type === 'start-step') {
+      this.start = chunk;
+      return;
+    }
+    if (this.start) {
+      const start = this.start;
+      this.start = undefined;
+      if (TOOL_OUTPUTS.has(chunk.type)) {
+        this.inToolStep = true;
+        yield chunk;
+        return;
+      }
+      if (this.finish) yield this.finish;
+      this.finish = undefined;
+      yield start;
+    }
+    if (chunk.type === 'finish-step') {
+      if (!this.inToolStep) this.finish = chunk;
+      this.inToolStep = false;
+      return;
+    }
+    yield chunk;
+  }
+
+  /** The last step's end, if it is still held. */
+  *end(): Generator<UIMessageChunk> {
+    if (this.finish) yield this.finish;
+    this.finish = undefined;
+    this.start = undefined;
+  }
 }
 
 /**

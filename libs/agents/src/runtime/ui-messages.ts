@@ -1,7 +1,7 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import type { DynamicToolUIPart, UIMessage } from 'ai';
-import { DENIED_KEY, type ApprovalDecisions, type PendingApproval } from './approvals';
-import { REPLY_ID_KEY, SYNTHETIC_KEY } from './messages';
+import type { ApprovalDecisions, PendingApproval } from './approvals';
+import { REPLY_ID_KEY } from './messages';
 
 type Part = UIMessage['parts'][number];
 
@@ -25,8 +25,6 @@ export function toUIMessages(
   const results = new Map<string, ToolMessage>();
   for (const m of messages) if (ToolMessage.isInstance(m)) results.set(m.tool_call_id, m);
   let reply: UIMessage | undefined;
-  // The node whose results the current step holds: denials come from the approval step, results from the tools step.
-  let toolStep: 'denied' | 'tools' | undefined;
   for (const message of messages) {
     if (HumanMessage.isInstance(message)) {
       out.push({ id: message.id ?? '', role: 'user', parts: [{ type: 'text', text: contentText(message) }] });
@@ -34,15 +32,9 @@ export function toUIMessages(
       reply = { id: typeof replyId === 'string' ? replyId : '', role: 'assistant', parts: [] };
       out.push(reply);
     } else if (AIMessage.isInstance(message) && reply) {
+      // A step: the model's text and calls; the results of its calls belong to it (no step of their own).
       reply.parts.push(...stepParts(message, results, pending, approvals.answers));
-    } else if (ToolMessage.isInstance(message) && reply && !message.additional_kwargs[SYNTHETIC_KEY]) {
-      // Each graph node is a step of its own: the stream opened a step for its results.
-      const step = message.additional_kwargs[DENIED_KEY] ? 'denied' : 'tools';
-      if (toolStep !== step) reply.parts.push({ type: 'step-start' });
-      toolStep = step;
-      continue;
     }
-    toolStep = undefined;
   }
   return out.filter((m) => m.role === 'user' || m.parts.length > 0);
 }
