@@ -10,17 +10,21 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   eslintConfigPrettier,
   {
-    languageOptions: { globals: { ...globals.node }, sourceType: 'module' },
+    languageOptions: { sourceType: 'module' },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  { ignores: ['apps/playground/src/**'], languageOptions: { globals: { ...globals.node } } },
+  // The playground page runs in the browser.
+  { files: ['apps/playground/src/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   {
     files: [
       'apps/cli/**/*.ts',
       'bench/**/*.{ts,mjs,js}',
+      'apps/playground/build.mjs',
       'libs/testing/**/*.ts',
       '**/*.spec.ts',
       '**/*.e2e-spec.ts',

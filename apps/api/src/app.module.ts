@@ -22,6 +22,7 @@ import { McpServersModule } from '@auxilia/mcp-servers';
 import { OAuthModule } from '@auxilia/oauth';
 import { ThreadsModule } from '@auxilia/threads';
 import { HealthModule } from './health/health.module';
+import { PlaygroundModule } from './playground/playground.module';
 import { ShutdownLogger } from './shutdown';
 
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         McpServersModule,
         AgentsModule,
         ThreadsModule,
+        PlaygroundModule,
         ...extra,
       ],
       providers: [

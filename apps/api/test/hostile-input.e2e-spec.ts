@@ -54,6 +54,8 @@ describe('Hostile input: every operation of the contract answers malformed input
         ...scriptedModelEnv(model.baseURL),
         MCP_SERVERS_FILE: join(dir, 'servers.json'),
         AGENTS_FILE: join(dir, 'agents.json'),
+        // The client resolves `/agents/..` to `/`, the playground page, which is no operation of the contract.
+        PLAYGROUND: 'false',
       },
     });
     const { data } = await running.api.POST('/threads', { body: { agentId: AGENT.id } });

@@ -78,6 +78,13 @@ describe('loadConfig', () => {
     expect(problems.join(' ')).not.toContain('short-key');
   });
 
+  it('serves the playground unless NODE_ENV is production, and PLAYGROUND wins', () => {
+    expect(loadConfig({}).playground.enabled).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).playground.enabled).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', PLAYGROUND: 'true' }).playground.enabled).toBe(true);
+    expect(loadConfig({ PLAYGROUND: 'false' }).playground.enabled).toBe(false);
+  });
+
   it('lets REDIS_URL win over host and port', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:6390/2', REDIS_HOST: 'other' }).redis.url).toBe(
       'redis://r:6390/2',
@@ -93,6 +100,7 @@ describe('loadConfig', () => {
     [{ OAUTH_CALLBACK_TIMEOUT_S: '1' }, 'OAUTH_CALLBACK_TIMEOUT_S must not be less than 10'],
     [{ REDIS_KEY_PREFIX: '{a}' }, 'REDIS_KEY_PREFIX must not contain braces or spaces'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL must be a URL address'],
+    [{ PLAYGROUND: 'yes' }, 'PLAYGROUND must be a boolean value (got "yes")'],
   ])('names the bad variable: %j', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -194,6 +194,11 @@ export class EnvironmentVariables {
     message: 'must be a comma-separated list of keys of at least 16 printable characters each',
   })
   API_KEYS?: string;
+
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  PLAYGROUND?: boolean;
 }
 
 export interface AppConfig {
@@ -214,6 +219,8 @@ export interface AppConfig {
   runs: { livenessTimeoutMs: number };
   /** Bearer keys the API accepts; empty means the API is open. */
   apiKeys: string[];
+  /** Serve the playground page at `/`. */
+  playground: { enabled: boolean };
 }
 
 /** A bad environment: the message names each variable and what is wrong, on one line. */
@@ -296,6 +303,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .split(',')
       .map((k) => k.trim())
       .filter(Boolean),
+    // A page for trying the API is on for development and off in production unless asked for.
+    playground: { enabled: vars.PLAYGROUND ?? env.NODE_ENV !== 'production' },
   };
 }
 
