@@ -239,6 +239,36 @@ describe('the playground page in Chromium, served by the production build', () =
     await shot('04-stopped');
   });
 
+  it('asks before a tool that needs approval, and runs it once approved in the page', async () => {
+    const policy = await api.PUT('/agents/{id}/mcp-servers/{serverId}/tools', {
+      params: { path: { id: 'everything-agent', serverId: 'everything' } },
+      body: { tools: { 'get-sum': 'needs_approval' } },
+    });
+    expect(policy.response.status).toBe(200);
+    await page.getByRole('button', { name: 'New thread' }).click();
+    model.enqueue({ toolCalls: [{ name: 'get-sum', arguments: { a: 40, b: 2 } }] }, 'It is 42.');
+    const requestsBefore = model.requests.length;
+    await send('What is 40 + 2?');
+
+    const asking = messages().getByRole('group', { name: 'Approve get-sum?' });
+    await asking.waitFor();
+    await chatStatus(page, 'ready');
+    expect(await messages().getByTestId('tool-call').getAttribute('data-state')).toBe('approval-requested');
+    // Nothing ran yet: only the step that asked reached the model.
+    expect(model.requests.length - requestsBefore).toBe(1);
+    await shot('05-approval-requested');
+
+    await asking.getByRole('button', { name: 'Approve' }).click();
+    await messages().getByText('It is 42.').waitFor();
+    await chatStatus(page, 'ready');
+    const tool = messages().getByTestId('tool-call');
+    expect(await tool.getAttribute('data-state')).toBe('output-available');
+    expect(await tool.getByTestId('tool-output').textContent()).toContain('42');
+    const detail = await api.GET('/threads/{id}', { params: { path: { id: threadIdOfPage() } } });
+    expect(detail.data?.status).toBe('idle');
+    await shot('06-approved');
+  });
+
   it('shows a failure of the model as an error, and the thread takes the next message', async () => {
     model.enqueue({ error: { status: 500, message: 'the scripted model is down' } });
     await send('This one fails');
@@ -246,7 +276,7 @@ describe('the playground page in Chromium, served by the production build', () =
     const alert = page.getByTestId('chat-error');
     await alert.waitFor();
     expect((await alert.textContent())?.length).toBeGreaterThan(0);
-    await shot('05-error');
+    await shot('07-error');
 
     model.enqueue('Back again.');
     await send('And now?');
