@@ -27,6 +27,7 @@ export class AgentGraphs {
   private readonly models = new Map<string, ChatOpenAI>();
   private readonly toolsByClient = new WeakMap<Client, Promise<ServerTools>>();
   private readonly graphs = new Map<string, AgentGraph>();
+  private readonly approvalGraphs = new WeakSet<AgentGraph>();
   private serial = 0;
 
   constructor(private readonly checkpointer: BaseCheckpointSaver) {}
@@ -78,9 +79,15 @@ export class AgentGraphs {
             checkpointer: this.checkpointer,
             needsApproval,
           }) as unknown as AgentGraph);
+    if (needsApproval.size > 0) this.approvalGraphs.add(graph);
     this.graphs.set(key, graph);
     if (this.graphs.size > MAX_GRAPHS) this.graphs.delete(this.graphs.keys().next().value as string);
     return graph;
+  }
+
+  /** Whether the graph may pause for approval (an agent with a `needs_approval` tool). */
+  asksApproval(graph: AgentGraph): boolean {
+    return this.approvalGraphs.has(graph);
   }
 
   private modelFor(settings: ModelSettings): ChatOpenAI {

@@ -54,8 +54,12 @@ export class AgentRuntime {
     const options = {
       recursionLimit: this.config.get('agents', { infer: true }).recursionLimit,
       upstream: openai.baseURL ? new URL(openai.baseURL).host : 'api.openai.com',
+      asksApproval: this.graphs.asksApproval(graph),
       history: (threadId: string) => this.history(threadId),
-      pending: (threadId: string) => this.pendingApprovals(threadId),
+      thread: async (threadId: string) => {
+        const tuple = await this.checkpoint(threadId);
+        return { messages: messagesOf(tuple), pending: pendingApprovals(tuple) };
+      },
     };
     return { agentId, stream: (input) => streamTurn(graph, input, options) };
   }

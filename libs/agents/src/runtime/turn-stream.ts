@@ -35,10 +35,12 @@ export interface TurnOptions {
   recursionLimit: number;
   /** Names the model server in error texts. */
   upstream: string;
+  /** Whether the graph may pause for approval: only then is the thread read again after a turn. */
+  asksApproval: boolean;
   /** The thread's messages as checkpointed. */
   history(threadId: string): Promise<BaseMessage[]>;
-  /** The approvals the thread waits for. */
-  pending(threadId: string): Promise<PendingApproval[]>;
+  /** The thread's messages and the approvals it waits for, from one read of its checkpoint. */
+  thread(threadId: string): Promise<{ messages: BaseMessage[]; pending: PendingApproval[] }>;
 }
 
 /**
@@ -52,8 +54,12 @@ export async function* streamTurn(
   options: TurnOptions,
 ): AsyncGenerator<UIMessageChunk> {
   const config = { configurable: { thread_id: input.threadId } };
-  const history = input.approvals ? await options.history(input.threadId).catch(() => []) : undefined;
-  const replyId = history ? lastReplyId(history) : (input.messageId ?? `msg-${randomUUID()}`);
+  // The checkpoint is read once per turn (its messages and the approvals it waits for); a resumed run
+  // needs it before `start`, to go on in the paused message.
+  const before = input.approvals ? await options.thread(input.threadId).catch(() => undefined) : undefined;
+  const replyId = input.approvals
+    ? lastReplyId(before?.messages ?? [])
+    : (input.messageId ?? `msg-${randomUUID()}`);
   yield { type: 'start', messageId: replyId };
   let failure: unknown;
   let failed = false;
@@ -61,24 +67,14 @@ export async function* streamTurn(
   const resumed = new Resumed();
   const framing = new StepFraming();
   try {
+    const { messages, pending } = before ?? (await options.thread(input.threadId));
     let graphInput: unknown;
     if (input.approvals) {
-      const pending = await options.pending(input.threadId);
-      graphInput = new Command({ resume: resumed.decide(history ?? [], pending, input.approvals) });
+      graphInput = new Command({ resume: resumed.decide(messages, pending, input.approvals) });
     } else {
       // Calls still waiting for approval are closed: the user moved on without answering them.
-      const [past, pending] = await Promise.all([
-        options.history(input.threadId),
-        options.pending(input.threadId),
-      ]);
-      graphInput = {
-        messages: turnInput(
-          past,
-          input.userMessage,
-          replyId,
-          pending.map((p) => p.toolCallId),
-        ),
-      };
+      const unanswered = pending.map((p) => p.toolCallId);
+      graphInput = { messages: turnInput(messages, input.userMessage, replyId, unanswered) };
     }
     const events = await graph.stream(graphInput as Parameters<AgentGraph['stream']>[0], {
       ...config,
@@ -108,9 +104,9 @@ export async function* streamTurn(
         yield out;
       }
     }
-    if (!failed && !input.signal.aborted) {
+    if (options.asksApproval && !failed && !input.signal.aborted) {
       // Asked before the paused step ends, as the AI SDK does.
-      for (const approval of await options.pending(input.threadId)) {
+      for (const approval of (await options.thread(input.threadId)).pending) {
         yield {
           type: 'tool-approval-request',
           approvalId: approval.approvalId,
