@@ -26,7 +26,7 @@ function projectVersion(name: string): string {
   return version;
 }
 
-/** The same graph as ours: createReactAgent with ChatOpenAI at the scripted model, the same prompt, no tools. */
+/** The same agent as ours (for an agent without tools both graphs are one model call): createReactAgent with ChatOpenAI at the scripted model, the same prompt, no tools. */
 function graphSource(instructions: string): string {
   return `import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { ChatOpenAI } from '@langchain/openai';

@@ -1,14 +1,13 @@
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
-import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { loadMcpTools } from '@langchain/mcp-adapters';
 import type { ChatOpenAI } from '@langchain/openai';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { toolPolicy, type Agent } from '../agent.dto';
-import { createApprovalAgent } from './approvals';
+import { asksApproval, createAgentGraph } from './approvals';
 import { createChatModel, type ModelSettings } from './model';
 
-export type AgentGraph = ReturnType<typeof createReactAgent>;
+export type AgentGraph = ReturnType<typeof createAgentGraph>;
 
 /** Compiled graphs kept; the oldest is dropped beyond this. */
 const MAX_GRAPHS = 200;
@@ -27,7 +26,6 @@ export class AgentGraphs {
   private readonly models = new Map<string, ChatOpenAI>();
   private readonly toolsByClient = new WeakMap<Client, Promise<ServerTools>>();
   private readonly graphs = new Map<string, AgentGraph>();
-  private readonly approvalGraphs = new WeakSet<AgentGraph>();
   private serial = 0;
 
   constructor(private readonly checkpointer: BaseCheckpointSaver) {}
@@ -68,18 +66,15 @@ export class AgentGraphs {
         at++;
       }
     });
-    const llm = this.modelFor(settings);
-    const graph =
-      needsApproval.size === 0
-        ? createReactAgent({ llm, tools, prompt: agent.instructions, checkpointer: this.checkpointer })
-        : (createApprovalAgent({
-            llm,
-            tools,
-            prompt: agent.instructions,
-            checkpointer: this.checkpointer,
-            needsApproval,
-          }) as unknown as AgentGraph);
-    if (needsApproval.size > 0) this.approvalGraphs.add(graph);
+    // One graph shape for every agent, whatever its policies: a thread paused under one policy still
+    // resumes (or takes a new message) after the policy changed.
+    const graph = createAgentGraph({
+      llm: this.modelFor(settings),
+      tools,
+      prompt: agent.instructions,
+      checkpointer: this.checkpointer,
+      needsApproval,
+    });
     this.graphs.set(key, graph);
     if (this.graphs.size > MAX_GRAPHS) this.graphs.delete(this.graphs.keys().next().value as string);
     return graph;
@@ -87,7 +82,7 @@ export class AgentGraphs {
 
   /** Whether the graph may pause for approval (an agent with a `needs_approval` tool). */
   asksApproval(graph: AgentGraph): boolean {
-    return this.approvalGraphs.has(graph);
+    return asksApproval(graph);
   }
 
   private modelFor(settings: ModelSettings): ChatOpenAI {

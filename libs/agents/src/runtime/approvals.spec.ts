@@ -230,6 +230,40 @@ describe('tool calls that need approval', () => {
     expect(toolsOf(first)).toEqual([expect.objectContaining({ state: 'output-error' })]);
   });
 
+  it('resume a paused thread, or take a new message on it, after the policy changed', async () => {
+    for (const next of ['answer', 'message'] as const) {
+      const id = agent({ 'get-sum': 'needs_approval' });
+      const threadId = randomUUID();
+      h.model.enqueue({ toolCalls: [{ name: 'get-sum', arguments: { a: 3, b: 3 } }] }, 'Six.');
+      await turn(id, threadId, '3 + 3?');
+      const [pending] = await h.fx.runtime.pendingApprovals(threadId);
+      // The user lifts the approval requirement while the thread waits.
+      h.fx.agents.set(id, { ...h.fx.agents.get(id)!, toolPolicies: {} });
+      if (next === 'answer') {
+        const chunks = await resume(id, threadId, [{ approvalId: pending.approvalId, approved: true }]);
+        expect(chunks.map((c) => c.type)).not.toContain('error');
+        expect(chunks).toContainEqual(expect.objectContaining({ type: 'tool-output-available' }));
+        expect(chunks.at(-2)).toEqual({ type: 'finish-step' });
+      } else {
+        const { chunks } = await turn(id, threadId, 'Forget it');
+        expect(chunks.map((c) => c.type)).not.toContain('error');
+      }
+      expect(await h.fx.runtime.pendingApprovals(threadId)).toEqual([]);
+    }
+  });
+
+  it('honour a denial given after the policy was lifted', async () => {
+    const id = agent({ 'get-sum': 'needs_approval' });
+    const threadId = randomUUID();
+    h.model.enqueue({ toolCalls: [{ name: 'get-sum', arguments: { a: 9, b: 9 } }] }, 'Not done.');
+    await turn(id, threadId, '9 + 9?');
+    const [pending] = await h.fx.runtime.pendingApprovals(threadId);
+    h.fx.agents.set(id, { ...h.fx.agents.get(id)!, toolPolicies: {} });
+    const chunks = await resume(id, threadId, [{ approvalId: pending.approvalId, approved: false }]);
+    expect(chunks).toContainEqual({ type: 'tool-output-denied', toolCallId: pending.toolCallId });
+    expect(JSON.stringify(h.model.requests.at(-1)?.messages)).not.toContain('The sum of 9 and 9');
+  });
+
   it('never give a disabled tool to the model', async () => {
     const id = agent({ echo: 'disabled' });
     h.model.enqueue('No tools needed.');

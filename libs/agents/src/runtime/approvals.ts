@@ -63,7 +63,7 @@ export const ApprovalState = Annotation.Root({
 type State = typeof ApprovalState.State;
 type Update = typeof ApprovalState.Update;
 
-export interface ApprovalAgentParams {
+export interface AgentGraphParams {
   llm: ChatOpenAI;
   tools: StructuredToolInterface[];
   prompt: string;
@@ -73,15 +73,16 @@ export interface ApprovalAgentParams {
 }
 
 /**
- * A ReAct agent whose tools may need approval: `agent` (the model) → `tools`, which runs the step's calls
- * that need no approval, or were approved → `approval` when calls still wait for an answer, which pauses
- * the run (a LangGraph interrupt kept in the checkpoint) until the answers arrive as the resume value,
- * gives denied calls a result telling the model the user refused, and goes back to `tools` → `agent` once
- * every call has a result. Each node's work is checkpointed before the next starts, so a resumed run never
- * runs a call twice, and the calls that need no approval have run (and streamed their output) before the
- * run pauses, as the AI SDK client expects of a step awaiting approval.
+ * The agent: a ReAct loop whose tools may need approval. `agent` (the model) → `tools`, which runs the
+ * step's calls that need no approval, or were approved → `approval` when calls still wait for an answer,
+ * which pauses the run (a LangGraph interrupt kept in the checkpoint) until the answers arrive as the
+ * resume value, gives denied calls a result telling the model the user refused, and goes back to `tools`
+ * → `agent` once every call has a result. Each node's work is checkpointed before the next starts, so a
+ * resumed run never runs a call twice, and the calls that need no approval have run (and streamed their
+ * output) before the run pauses, as the AI SDK client expects of a step awaiting approval. Without tools
+ * that need approval it is the plain ReAct loop (`agent` ⇄ `tools`).
  */
-export function createApprovalAgent(params: ApprovalAgentParams) {
+export function createAgentGraph(params: AgentGraphParams) {
   const { needsApproval } = params;
   const model = params.llm.bindTools(params.tools);
   const system = new SystemMessage(params.prompt);
@@ -93,8 +94,9 @@ export function createApprovalAgent(params: ApprovalAgentParams) {
   };
 
   const tools = async (state: State, config: LangGraphRunnableConfig): Promise<Update> => {
-    const runnable = waiting(state).filter(
-      (call) => !needsApproval.has(call.name) || state.approvals[call.id]?.approved === true,
+    // An answer given stands; without one, the current policy decides.
+    const runnable = waiting(state).filter((call) =>
+      state.approvals[call.id] ? state.approvals[call.id].approved : !needsApproval.has(call.name),
     );
     if (runnable.length === 0) return {};
     const last = lastAi(state.messages)!;
@@ -104,7 +106,9 @@ export function createApprovalAgent(params: ApprovalAgentParams) {
   };
 
   const approval = (state: State): Update => {
-    const calls = waiting(state).filter((call) => needsApproval.has(call.name) && !state.approvals[call.id]);
+    // Reached only with calls `tools` left waiting, i.e. those that need approval; when resuming, those the
+    // pause asked about, even if their policy changed since.
+    const calls = waiting(state).filter((call) => !state.approvals[call.id]);
     if (calls.length === 0) return {};
     const request: ApprovalInterrupt = {
       type: 'tool-approval',
@@ -137,7 +141,7 @@ export function createApprovalAgent(params: ApprovalAgentParams) {
     return { messages: denied, approvals: answered };
   };
 
-  return new StateGraph(ApprovalState)
+  const graph = new StateGraph(ApprovalState)
     .addNode('agent', agent)
     .addNode('tools', tools)
     .addNode('approval', approval)
@@ -149,6 +153,15 @@ export function createApprovalAgent(params: ApprovalAgentParams) {
     ])
     .addEdge('approval', 'tools')
     .compile({ checkpointer: params.checkpointer });
+  if (needsApproval.size > 0) approvalGraphs.add(graph);
+  return graph;
+}
+
+const approvalGraphs = new WeakSet<object>();
+
+/** Whether the graph has a tool that needs approval, i.e. may pause. */
+export function asksApproval(graph: object): boolean {
+  return approvalGraphs.has(graph);
 }
 
 function lastAi(messages: BaseMessage[]): AIMessage | undefined {
