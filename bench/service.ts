@@ -88,6 +88,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       OAUTH_REDIRECT_BASE_URL: options.redirectBaseUrl,
       LOG_LEVEL: 'warn',
       SHUTDOWN_GRACE_MS: '2000',
+      // The load comes from one address, and the MCP servers and the model listen on loopback.
+      RATE_LIMIT_STREAM_PER_MIN: '100000',
+      RATE_LIMIT_CALLBACK_PER_MIN: '100000',
+      MCP_ALLOW_PRIVATE_NETWORKS: 'true',
     },
   });
   let output = '';
