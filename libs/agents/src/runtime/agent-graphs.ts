@@ -4,7 +4,7 @@ import { loadMcpTools } from '@langchain/mcp-adapters';
 import type { ChatOpenAI } from '@langchain/openai';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { toolPolicy, type Agent } from '../agent.dto';
-import { asksApproval, createAgentGraph } from './approvals';
+import { createAgentGraph } from './approvals';
 import { createChatModel, type ModelSettings } from './model';
 
 export type AgentGraph = ReturnType<typeof createAgentGraph>;
@@ -78,11 +78,6 @@ export class AgentGraphs {
     this.graphs.set(key, graph);
     if (this.graphs.size > MAX_GRAPHS) this.graphs.delete(this.graphs.keys().next().value as string);
     return graph;
-  }
-
-  /** Whether the graph may pause for approval (an agent with a `needs_approval` tool). */
-  asksApproval(graph: AgentGraph): boolean {
-    return asksApproval(graph);
   }
 
   private modelFor(settings: ModelSettings): ChatOpenAI {

@@ -9,7 +9,7 @@ import { AgentsService } from '../agents.service';
 import { CHECKPOINTER } from '../checkpointer';
 import { McpGateway } from '../mcp-gateway';
 import { AgentGraphs } from './agent-graphs';
-import { approvalLog, pendingApprovals, type PendingApproval } from './approvals';
+import { approvalLog, asksApproval, pendingApprovals, type PendingApproval } from './approvals';
 import { toUIMessages } from './ui-messages';
 import { modelSettings } from './model';
 import { streamTurn, type TurnInput } from './turn-stream';
@@ -54,7 +54,7 @@ export class AgentRuntime {
     const options = {
       recursionLimit: this.config.get('agents', { infer: true }).recursionLimit,
       upstream: openai.baseURL ? new URL(openai.baseURL).host : 'api.openai.com',
-      asksApproval: this.graphs.asksApproval(graph),
+      asksApproval: asksApproval(graph),
       history: (threadId: string) => this.history(threadId),
       thread: async (threadId: string) => {
         const tuple = await this.checkpoint(threadId);

@@ -45,14 +45,11 @@ export interface ApprovalInterrupt {
 /** What the run resumes with: the answers by tool call id. */
 export type ApprovalDecisions = Record<string, ApprovalAnswer>;
 
-/** ToolMessage `additional_kwargs` flag of the result given to a call the user denied. */
-export const DENIED_KEY = 'ui_denied';
-
 /**
  * The agent's state: messages, plus every answer given on the thread by tool call id, so a reload shows
  * each approved or denied call with the approval the client answered.
  */
-export const ApprovalState = Annotation.Root({
+const ApprovalState = Annotation.Root({
   ...MessagesAnnotation.spec,
   approvals: Annotation<ApprovalDecisions>({
     reducer: (current, update) => ({ ...current, ...update }),
@@ -129,7 +126,6 @@ export function createAgentGraph(params: AgentGraphParams) {
             name: call.name,
             status: 'error',
             content: denialText(decisions[call.id]?.reason),
-            additional_kwargs: { [DENIED_KEY]: true },
           }),
       );
     const answered = Object.fromEntries(
@@ -207,8 +203,4 @@ export function pendingApprovals(tuple: CheckpointTuple | undefined): PendingApp
 export function approvalLog(tuple: CheckpointTuple | undefined): ApprovalDecisions {
   const values = tuple?.checkpoint.channel_values as { approvals?: ApprovalDecisions } | undefined;
   return values?.approvals ?? {};
-}
-
-export function isDenial(message: BaseMessage): boolean {
-  return ToolMessage.isInstance(message) && message.additional_kwargs[DENIED_KEY] === true;
 }
