@@ -55,7 +55,6 @@ export class AgentRuntime {
       recursionLimit: this.config.get('agents', { infer: true }).recursionLimit,
       upstream: openai.baseURL ? new URL(openai.baseURL).host : 'api.openai.com',
       asksApproval: asksApproval(graph),
-      history: (threadId: string) => this.history(threadId),
       thread: async (threadId: string) => {
         const tuple = await this.checkpoint(threadId);
         return { messages: messagesOf(tuple), pending: pendingApprovals(tuple) };
@@ -79,10 +78,6 @@ export class AgentRuntime {
   /** The tool calls the thread's run paused on, waiting for the user's answer; [] when it is not paused. */
   async pendingApprovals(threadId: string): Promise<PendingApproval[]> {
     return pendingApprovals(await this.checkpoint(threadId));
-  }
-
-  private async history(threadId: string): Promise<BaseMessage[]> {
-    return messagesOf(await this.checkpoint(threadId));
   }
 
   private checkpoint(threadId: string): Promise<CheckpointTuple | undefined> {

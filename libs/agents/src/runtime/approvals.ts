@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AIMessage,
-  SystemMessage,
-  ToolMessage,
-  type BaseMessage,
-  type ToolCall,
-} from '@langchain/core/messages';
+import { AIMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph-checkpoint';
 import {
@@ -20,6 +14,7 @@ import {
 } from '@langchain/langgraph';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import type { ChatOpenAI } from '@langchain/openai';
+import { danglingToolCalls } from './messages';
 
 /** A tool call waiting for the user's answer, as the stream announced it. */
 export interface PendingApproval {
@@ -92,20 +87,19 @@ export function createAgentGraph(params: AgentGraphParams) {
 
   const tools = async (state: State, config: LangGraphRunnableConfig): Promise<Update> => {
     // An answer given stands; without one, the current policy decides.
-    const runnable = waiting(state).filter((call) =>
+    const runnable = danglingToolCalls(state.messages).filter((call) =>
       state.approvals[call.id] ? state.approvals[call.id].approved : !needsApproval.has(call.name),
     );
     if (runnable.length === 0) return {};
-    const last = lastAi(state.messages)!;
     // The tool node runs every unanswered call of the last AI message: give it only those cleared to run.
-    const cleared = new AIMessage({ id: last.id, content: '', tool_calls: runnable });
+    const cleared = new AIMessage({ content: '', tool_calls: runnable });
     return (await toolNode.invoke({ messages: [cleared] }, config)) as Update;
   };
 
   const approval = (state: State): Update => {
     // Reached only with calls `tools` left waiting, i.e. those that need approval; when resuming, those the
     // pause asked about, even if their policy changed since.
-    const calls = waiting(state).filter((call) => !state.approvals[call.id]);
+    const calls = danglingToolCalls(state.messages).filter((call) => !state.approvals[call.id]);
     if (calls.length === 0) return {};
     const request: ApprovalInterrupt = {
       type: 'tool-approval',
@@ -142,11 +136,8 @@ export function createAgentGraph(params: AgentGraphParams) {
     .addNode('tools', tools)
     .addNode('approval', approval)
     .addEdge(START, 'agent')
-    .addConditionalEdges('agent', (state) => (waiting(state).length > 0 ? 'tools' : END), ['tools', END])
-    .addConditionalEdges('tools', (state) => (waiting(state).length > 0 ? 'approval' : 'agent'), [
-      'approval',
-      'agent',
-    ])
+    .addConditionalEdges('agent', (state) => (waits(state) ? 'tools' : END), ['tools', END])
+    .addConditionalEdges('tools', (state) => (waits(state) ? 'approval' : 'agent'), ['approval', 'agent'])
     .addEdge('approval', 'tools')
     .compile({ checkpointer: params.checkpointer });
   if (needsApproval.size > 0) approvalGraphs.add(graph);
@@ -160,24 +151,9 @@ export function asksApproval(graph: object): boolean {
   return approvalGraphs.has(graph);
 }
 
-function lastAi(messages: BaseMessage[]): AIMessage | undefined {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const message = messages[i];
-    if (AIMessage.isInstance(message)) return message;
-  }
-  return undefined;
-}
-
-/** The last AI message's calls that have no result yet. */
-function waiting(state: State): (ToolCall & { id: string })[] {
-  const last = lastAi(state.messages);
-  if (!last || (state.messages.at(-1) !== last && !ToolMessage.isInstance(state.messages.at(-1)))) return [];
-  const answered = new Set(
-    state.messages.flatMap((m) => (ToolMessage.isInstance(m) ? [m.tool_call_id] : [])),
-  );
-  return (last.tool_calls ?? []).filter(
-    (call): call is ToolCall & { id: string } => typeof call.id === 'string' && !answered.has(call.id),
-  );
+/** Whether calls of the last model step have no result yet. */
+function waits(state: State): boolean {
+  return danglingToolCalls(state.messages).length > 0;
 }
 
 function denialText(reason: string | undefined): string {

@@ -12,9 +12,6 @@ import type { UIMessage } from 'ai';
 /** HumanMessage `additional_kwargs` member holding the id of the assistant UIMessage that answers it. */
 export const REPLY_ID_KEY = 'ui_reply_id';
 
-/** ToolMessage `additional_kwargs` flag of results the runtime wrote itself (never streamed). */
-export const SYNTHETIC_KEY = 'ui_synthetic';
-
 export function textOf(message: UIMessage): string {
   return message.parts
     .filter((p): p is { type: 'text'; text: string } => p.type === 'text')
@@ -52,7 +49,6 @@ export function cancelledResults(messages: BaseMessage[], unanswered: readonly s
         name: call.name,
         status: 'error',
         content: unanswered.includes(call.id) ? UNANSWERED : CANCELLED,
-        additional_kwargs: { [SYNTHETIC_KEY]: true },
       }),
   );
 }

@@ -37,8 +37,6 @@ export interface TurnOptions {
   upstream: string;
   /** Whether the graph may pause for approval: only then is the thread read again after a turn. */
   asksApproval: boolean;
-  /** The thread's messages as checkpointed. */
-  history(threadId: string): Promise<BaseMessage[]>;
   /** The thread's messages and the approvals it waits for, from one read of its checkpoint. */
   thread(threadId: string): Promise<{ messages: BaseMessage[]; pending: PendingApproval[] }>;
 }
@@ -290,7 +288,7 @@ async function settle(
   step: PartialStep,
 ): Promise<void> {
   const config = { configurable: { thread_id: threadId } };
-  const history = await options.history(threadId);
+  const { messages: history } = await options.thread(threadId);
   const results = cancelledResults(history);
   if (results.length > 0) await graph.updateState(config, { messages: results }, 'tools');
   const partial = step.unsaved(history);
