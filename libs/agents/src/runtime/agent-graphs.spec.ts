@@ -3,7 +3,7 @@ import { tool } from '@langchain/core/tools';
 import { MemorySaver } from '@langchain/langgraph';
 import type { Agent } from '../agent.dto';
 import { AgentGraphs, uniqueNames } from './agent-graphs';
-import type { ModelSettings } from './model';
+import type { ModelSettings } from './chat-model';
 
 const agent: Agent = { id: 'a', name: 'A', instructions: 'Be brief.', mcpServerIds: [] };
 const settings: ModelSettings = { model: 'm', apiKey: 'k', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 };

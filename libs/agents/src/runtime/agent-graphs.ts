@@ -5,7 +5,7 @@ import type { ChatOpenAI } from '@langchain/openai';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { toolPolicy, type Agent } from '../agent.dto';
 import { createAgentGraph } from './approvals';
-import { createChatModel, type ModelSettings } from './model';
+import { createChatModel, type ModelSettings } from './chat-model';
 
 export type AgentGraph = ReturnType<typeof createAgentGraph>;
 

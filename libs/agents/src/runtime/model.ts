@@ -1,12 +1,5 @@
-import { ChatOpenAI } from '@langchain/openai';
 import { ProblemException, type AppConfig } from '@auxilia/core';
-
-export interface ModelSettings {
-  model: string;
-  apiKey: string;
-  baseURL?: string;
-  maxRetries: number;
-}
+import type { ModelSettings } from './chat-model';
 
 /**
  * What the model client needs, or the 503 problem naming the variables to set. A base URL alone is
@@ -32,15 +25,4 @@ export function modelSettings(openai: AppConfig['openai'], agentModel: string | 
     baseURL: openai.baseURL,
     maxRetries: openai.maxRetries,
   };
-}
-
-export function createChatModel(settings: ModelSettings): ChatOpenAI {
-  return new ChatOpenAI({
-    model: settings.model,
-    apiKey: settings.apiKey,
-    configuration: settings.baseURL ? { baseURL: settings.baseURL } : undefined,
-    streaming: true,
-    streamUsage: true,
-    maxRetries: settings.maxRetries,
-  });
 }
