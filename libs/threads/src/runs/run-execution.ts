@@ -28,10 +28,11 @@ export async function executeRun(
   let finished = false;
   let failed = false;
   let iterator: AsyncIterator<UIMessageChunk> | undefined;
+  const abandon = new Abandon(signal, graceMs);
   try {
     iterator = source(signal)[Symbol.asyncIterator]();
     for (;;) {
-      const next = await nextOrAbandon(iterator, signal, graceMs);
+      const next = await abandon.race(iterator.next());
       if (next === ABANDONED) {
         logger.warn('An aborted run did not end in time; abandoning its source');
         void iterator.return?.().catch(() => undefined);
@@ -63,30 +64,46 @@ export async function executeRun(
     failed = true;
   }
   if (!finished) writer.append(failed ? { type: 'finish', finishReason: 'error' } : { type: 'finish' });
+  abandon.dispose();
   await writer.drain();
 }
 
-/** The next chunk; once the run is aborted, gives the source a grace period to end. */
-function nextOrAbandon(
-  iterator: AsyncIterator<UIMessageChunk>,
-  signal: AbortSignal,
-  graceMs: number,
-): Promise<IteratorResult<UIMessageChunk> | typeof ABANDONED> {
-  const next = iterator.next();
-  // If the source is abandoned, its pending step may still reject later: that must not go unhandled.
-  next.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const abandoned = new Promise<typeof ABANDONED>((resolve) => {
-    const arm = () => (timer = setTimeout(() => resolve(ABANDONED), graceMs));
-    if (signal.aborted) arm();
-    else {
-      onAbort = arm;
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  return Promise.race([next, abandoned]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  });
+/**
+ * Once the run is aborted, gives the source a grace period to end; after it, the chunk still awaited is
+ * given up on. One listener for the whole run, not one per chunk.
+ */
+class Abandon {
+  private timer?: NodeJS.Timeout;
+  private expired = false;
+  private wake?: (value: typeof ABANDONED) => void;
+  private readonly onAbort = () => {
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.wake?.(ABANDONED);
+    }, this.graceMs);
+  };
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly graceMs: number,
+  ) {
+    if (signal.aborted) this.onAbort();
+    else signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The source's next step, or ABANDONED once the grace period after an abort is over. */
+  race<T>(next: Promise<T>): Promise<T | typeof ABANDONED> {
+    // If the source is abandoned, its pending step may still reject later: that must not go unhandled.
+    next.catch(() => undefined);
+    if (this.expired) return Promise.resolve(ABANDONED);
+    return new Promise<T | typeof ABANDONED>((resolve, reject) => {
+      this.wake = resolve;
+      next.then(resolve, reject);
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.signal.removeEventListener('abort', this.onAbort);
+  }
 }

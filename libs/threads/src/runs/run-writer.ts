@@ -5,9 +5,9 @@ import type { RunStore } from './run-store';
 const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000];
 
 /**
- * Appends a run's chunks to its log in order. A batch leaves once the current turn of the event loop is
- * over, so chunks produced together share a round trip; chunks that arrive while a batch is on its way
- * wait and go together in the next pipeline. A fast model costs few round trips and chunks never reorder.
+ * Appends a run's chunks to its log in order. A chunk leaves as soon as no batch is on its way (the
+ * client's first token waits for no other); chunks that arrive while a batch is on its way wait and go
+ * together in the next pipeline. A fast model costs few round trips and chunks never reorder.
  */
 export class RunWriter {
   private queue: string[] = [];
@@ -24,7 +24,7 @@ export class RunWriter {
 
   append(chunk: unknown): void {
     this.queue.push(JSON.stringify(chunk));
-    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+    this.flushing ??= Promise.resolve()
       .then(() => this.flush())
       .finally(() => (this.flushing = null));
   }
