@@ -8,6 +8,7 @@ export * from './logging/redact';
 export * from './redis/redis-connection';
 export * from './redis/redis-health.indicator';
 export * from './redis/redis-keys';
+export * from './redis/redis-script';
 export * from './redis/redis-transport';
 export * from './redis/redis.module';
 export * from './redis/redis.tokens';

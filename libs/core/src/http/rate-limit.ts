@@ -7,6 +7,7 @@ import {
   Logger,
   SetMetadata,
 } from '@nestjs/common';
+import { RedisScript } from '../redis/redis-script';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
@@ -40,12 +41,12 @@ export function RateLimit(name: RateLimitName) {
 }
 
 // One window per key: the first hit starts it; the count and the time left come back in one round trip.
-const HIT = `
+const HIT = new RedisScript(`
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return { count, ttl }`;
+return { count, ttl }`);
 
 /**
  * Counts requests per route name and client IP in Redis, so every instance behind a load balancer
@@ -80,11 +81,10 @@ export class RateLimitGuard implements CanActivate {
     let count: number;
     let ttlMs: number;
     try {
-      [count, ttlMs] = (await this.redis.eval(
-        HIT,
-        1,
-        this.keys.key('ratelimit', name, clientOf(req)),
-        WINDOW_MS,
+      [count, ttlMs] = (await HIT.run(
+        this.redis,
+        [this.keys.key('ratelimit', name, clientOf(req))],
+        [WINDOW_MS],
       )) as [number, number];
     } catch (error) {
       this.logger.warn(`Rate limit not checked (${(error as Error).name}): request let through`);

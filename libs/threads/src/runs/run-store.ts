@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { UIMessageChunk } from 'ai';
+import { RedisScript } from '@auxilia/core';
 import { RunKeys } from './run-keys';
 
 /** An event log entry: a chunk as its JSON text, or the end marker. */
@@ -8,39 +9,51 @@ export type RunLogEntry = { id: string; chunk: string } | { id: string; done: tr
 /** A run's event log outlives the run by an hour, for clients that come back late. */
 export const RUN_LOG_TTL_S = 3600;
 
+/*
+ * Appends chunks, one entry each; the first batch also sets the log's expiry (later ones need not: the
+ * heartbeat keeps it ahead). Then reads the lock: once lost it never comes back, so when it still names the
+ * run no seal can have ended the log before these entries. Returns the entries' ids, then 1 when held.
+ */
+const APPEND = new RedisScript(`
+local ids = {}
+for i = 3, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'c', ARGV[i]) end
+if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+ids[#ids + 1] = redis.call('GET', KEYS[2]) == ARGV[1] and 1 or 0
+return ids`);
+
 // Takes the lock and moves the `last` pointer; returns the previous run id ('' if none), or nil when taken.
-const ACQUIRE = `
+const ACQUIRE = new RedisScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local previous = redis.call('GET', KEYS[2])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-return previous or ''`;
+return previous or ''`);
 
 // The heartbeat also keeps the running log's expiry ahead, so that appends need not carry a PEXPIRE.
-const RENEW = `
+const RENEW = new RedisScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
-return 1`;
+return 1`);
 
 /*
  * Ends the run: the end marker, the log's expiry, and the lock released only by its holder. Returns the
  * marker's id and whether the lock was still held: only then can no seal have ended the log before it.
  */
-const FINISH = `
+const FINISH = new RedisScript(`
 local id = redis.call('XADD', KEYS[3], '*', 'done', '1')
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {id, 0} end
 redis.call('DEL', KEYS[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return {id, 1}`;
+return {id, 1}`);
 
 /*
  * Fails a run whose owner is gone: unless the lock still names it or its log already ended, the log
  * gets an error chunk (only when no finish chunk was written), a finish chunk and the end marker.
  * Atomic, so that several readers noticing the same dead run add the ending once.
  */
-const SEAL = `
+const SEAL = new RedisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 local finished = false
@@ -56,7 +69,7 @@ if not finished then
 end
 redis.call('XADD', KEYS[2], '*', 'done', '1')
 redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 1`;
+return 1`);
 
 const DEAD_RUN_ERROR: UIMessageChunk = {
   type: 'error',
@@ -79,14 +92,10 @@ export class RunStore {
   /** `null` when another run holds the thread; otherwise the previous run's id ('' when none). */
   async acquire(threadId: string, runId: string): Promise<string | null> {
     const k = this.keys;
-    const result = (await this.redis.eval(
-      ACQUIRE,
-      2,
-      k.lock(threadId),
-      k.last(threadId),
-      runId,
-      this.lockTtlMs,
-      this.pointerTtlMs,
+    const result = (await ACQUIRE.run(
+      this.redis,
+      [k.lock(threadId), k.last(threadId)],
+      [runId, this.lockTtlMs, this.pointerTtlMs],
     )) as string | null;
     return result;
   }
@@ -94,15 +103,10 @@ export class RunStore {
   /** False when the lock is no longer this run's (it expired and someone else may own the thread). */
   async renew(threadId: string, runId: string): Promise<boolean> {
     const k = this.keys;
-    const held = await this.redis.eval(
-      RENEW,
-      3,
-      k.lock(threadId),
-      k.last(threadId),
-      k.log(threadId, runId),
-      runId,
-      this.lockTtlMs,
-      this.pointerTtlMs,
+    const held = await RENEW.run(
+      this.redis,
+      [k.lock(threadId), k.last(threadId), k.log(threadId, runId)],
+      [runId, this.lockTtlMs, this.pointerTtlMs],
     );
     return held === 1;
   }
@@ -117,10 +121,9 @@ export class RunStore {
   }
 
   /**
-   * Appends chunks in one round trip and returns their ids. The log keeps a TTL while running in case the
-   * run is abandoned: set by the first batch (`expire`), then kept ahead by the heartbeat. `held` reads
-   * the lock after the entries were added: once lost it never comes back, so when it is still held no
-   * seal can have ended the log before these entries.
+   * Appends chunks in one round trip (one script) and returns their ids, and whether the lock was still
+   * held after they were added. The log keeps a TTL while running in case the run is abandoned: set by the
+   * first batch (`expire`), then kept ahead by the heartbeat.
    */
   async append(
     threadId: string,
@@ -128,18 +131,13 @@ export class RunStore {
     chunks: readonly string[],
     expire = false,
   ): Promise<{ ids: string[]; held: boolean }> {
-    const key = this.keys.log(threadId, runId);
-    const pipeline = this.redis.pipeline();
-    for (const chunk of chunks) pipeline.xadd(key, '*', 'c', chunk);
-    if (expire) pipeline.pexpire(key, this.pointerTtlMs);
-    pipeline.get(this.keys.lock(threadId));
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([err]) => err);
-    if (failed?.[0]) throw failed[0];
-    return {
-      ids: results.slice(0, chunks.length).map(([, id]) => id as string),
-      held: results[results.length - 1][1] === runId,
-    };
+    const k = this.keys;
+    const reply = (await APPEND.run(
+      this.redis,
+      [k.log(threadId, runId), k.lock(threadId)],
+      [runId, expire ? this.pointerTtlMs : '', ...chunks],
+    )) as [...string[], number];
+    return { ids: reply.slice(0, chunks.length) as string[], held: reply[chunks.length] === 1 };
   }
 
   /**
@@ -148,15 +146,10 @@ export class RunStore {
    */
   async finish(threadId: string, runId: string): Promise<{ id: string; held: boolean }> {
     const k = this.keys;
-    const [id, held] = (await this.redis.eval(
-      FINISH,
-      3,
-      k.lock(threadId),
-      k.last(threadId),
-      k.log(threadId, runId),
-      runId,
-      RUN_LOG_TTL_S,
-      RUN_LOG_TTL_S * 1000,
+    const [id, held] = (await FINISH.run(
+      this.redis,
+      [k.lock(threadId), k.last(threadId), k.log(threadId, runId)],
+      [runId, RUN_LOG_TTL_S, RUN_LOG_TTL_S * 1000],
     )) as [string, number];
     return { id, held: held === 1 };
   }
@@ -164,15 +157,10 @@ export class RunStore {
   /** Ends the log of a run whose owner died; a no-op while it lives or once its log has ended. */
   async sealIfDead(threadId: string, runId: string): Promise<boolean> {
     const k = this.keys;
-    const sealed = await this.redis.eval(
-      SEAL,
-      2,
-      k.lock(threadId),
-      k.log(threadId, runId),
-      runId,
-      JSON.stringify(DEAD_RUN_ERROR),
-      JSON.stringify(DEAD_RUN_FINISH),
-      RUN_LOG_TTL_S,
+    const sealed = await SEAL.run(
+      this.redis,
+      [k.lock(threadId), k.log(threadId, runId)],
+      [runId, JSON.stringify(DEAD_RUN_ERROR), JSON.stringify(DEAD_RUN_FINISH), RUN_LOG_TTL_S],
     );
     return sealed === 1;
   }
