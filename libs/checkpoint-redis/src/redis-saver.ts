@@ -112,8 +112,9 @@ export class RedisSaver extends BaseCheckpointSaver {
 
     const k = this.keys;
     const checkpointKey = k.checkpoint(threadId, ns, checkpoint.id);
-    // Outside the transaction: the registry lives in another Cluster slot than the thread's keys.
-    await this.client.sadd(k.threads(), threadId);
+    // Outside the transaction: the registry lives in another Cluster slot than the thread's keys. Sent
+    // together with it, not before: one round trip.
+    const registered = this.client.sadd(k.threads(), threadId);
     const tx = this.client
       .multi()
       .sadd(k.namespaces(threadId), ns)
@@ -128,7 +129,7 @@ export class RedisSaver extends BaseCheckpointSaver {
       checkpointKey,
       k.blobs(threadId, ns),
     );
-    await execOrThrow(tx);
+    await Promise.all([registered, execOrThrow(tx)]);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
