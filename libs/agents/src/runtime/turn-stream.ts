@@ -83,7 +83,8 @@ export async function* streamTurn(
       durability: 'sync',
       signal: input.signal,
     });
-    const chunks = toUIMessageStream(readable(withReasoning(events)), {
+    // Read as an async iterable: no stream in between.
+    const chunks = toUIMessageStream(withReasoning(events) as Parameters<typeof toUIMessageStream>[0], {
       sendStart: false,
       sendFinish: false,
       onError: (error) => {
@@ -253,19 +254,6 @@ async function* withReasoning(events: AsyncIterable<unknown>): AsyncGenerator<un
     }
     yield event;
   }
-}
-
-function readable(source: AsyncGenerator<unknown>): ReadableStream<unknown> {
-  return new ReadableStream({
-    async pull(controller) {
-      const next = await source.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await source.return(undefined);
-    },
-  });
 }
 
 function reasoningDelta(event: unknown): string | undefined {
