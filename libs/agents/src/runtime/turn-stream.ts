@@ -31,6 +31,8 @@ export type TurnInput = {
     }
 );
 
+type ThreadState = { messages: BaseMessage[]; pending: PendingApproval[] };
+
 export interface TurnOptions {
   recursionLimit: number;
   /** Names the model server in error texts. */
@@ -38,7 +40,7 @@ export interface TurnOptions {
   /** Whether the graph may pause for approval: only then is the thread read again after a turn. */
   asksApproval: boolean;
   /** The thread's messages and the approvals it waits for, from one read of its checkpoint. */
-  thread(threadId: string): Promise<{ messages: BaseMessage[]; pending: PendingApproval[] }>;
+  thread(threadId: string): Promise<ThreadState>;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function* streamTurn(
   const config = { configurable: { thread_id: input.threadId } };
   // The checkpoint is read once per turn (its messages and the approvals it waits for); a resumed run
   // needs it before `start`, to go on in the paused message.
-  const before = input.approvals ? await options.thread(input.threadId).catch(() => undefined) : undefined;
+  let before = input.approvals ? await options.thread(input.threadId).catch(() => undefined) : undefined;
   const replyId = input.approvals
     ? lastReplyId(before?.messages ?? [])
     : (input.messageId ?? `msg-${randomUUID()}`);
@@ -65,16 +67,11 @@ export async function* streamTurn(
   const resumed = new Resumed();
   const framing = new StepFraming();
   try {
-    const { messages, pending } = before ?? (await options.thread(input.threadId));
-    let graphInput: unknown;
-    if (input.approvals) {
-      graphInput = new Command({ resume: resumed.decide(messages, pending, input.approvals) });
-    } else {
-      // Calls still waiting for approval are closed: the user moved on without answering them.
-      const unanswered = pending.map((p) => p.toolCallId);
-      graphInput = { messages: turnInput(messages, input.userMessage, replyId, unanswered) };
-    }
-    const events = await graph.stream(graphInput as Parameters<AgentGraph['stream']>[0], {
+    const graphInput = await graphInputOf(input, replyId, resumed, before ?? options.thread(input.threadId));
+    // A suspended generator keeps its variables: the history read must not stay in memory, next to the
+    // graph's own copy of the thread, for as long as the answer streams.
+    before = undefined;
+    const events = await graph.stream(graphInput, {
       ...config,
       streamMode: ['values', 'messages'],
       recursionLimit: options.recursionLimit,
@@ -83,8 +80,9 @@ export async function* streamTurn(
       durability: 'sync',
       signal: input.signal,
     });
-    // Read as an async iterable: no stream in between.
-    const chunks = toUIMessageStream(withReasoning(events) as Parameters<typeof toUIMessageStream>[0], {
+    // It reads any async iterable (its type names only model chunks): no ReadableStream in between.
+    const source = withReasoning(events) as Parameters<typeof toUIMessageStream>[0];
+    const chunks = toUIMessageStream(source, {
       sendStart: false,
       sendFinish: false,
       onError: (error) => {
@@ -131,6 +129,20 @@ export async function* streamTurn(
     yield { type: 'error', errorText };
   }
   yield { type: 'finish' };
+}
+
+/** The graph's input: the resume value of the answered approvals, or the user's message. */
+async function graphInputOf(
+  input: TurnInput,
+  replyId: string,
+  resumed: Resumed,
+  thread: ThreadState | Promise<ThreadState>,
+): Promise<Parameters<AgentGraph['stream']>[0]> {
+  const { messages, pending } = await thread;
+  if (input.approvals) return new Command({ resume: resumed.decide(messages, pending, input.approvals) });
+  // Calls still waiting for approval are closed: the user moved on without answering them.
+  const unanswered = pending.map((p) => p.toolCallId);
+  return { messages: turnInput(messages, input.userMessage, replyId, unanswered) };
 }
 
 /** The reply id of the thread's last turn: a resumed run goes on in the same assistant message. */

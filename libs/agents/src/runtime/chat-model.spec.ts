@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
+import { createChatModel } from './chat-model';
+
+describe('createChatModel', () => {
+  it('sends requests outside the async context of the run, which pooled connections would keep', async () => {
+    const model = await startScriptedModel();
+    const run = new AsyncLocalStorage<string>();
+    const contexts: unknown[] = [];
+    const fetchOfNode = globalThis.fetch;
+    // Records the context each request leaves in, and sends it as is.
+    globalThis.fetch = (input, init) => {
+      contexts.push(run.getStore());
+      return fetchOfNode(input, init);
+    };
+    try {
+      model.enqueue('Hello');
+      const llm = createChatModel({
+        model: DEFAULT_SCRIPTED_MODEL_NAME,
+        apiKey: 'test',
+        baseURL: model.baseURL,
+        maxRetries: 0,
+      });
+      const text = await run.run('the run', async () => {
+        let out = '';
+        for await (const chunk of await llm.stream('Hi')) out += String(chunk.content);
+        return out;
+      });
+      expect(text).toBe('Hello');
+    } finally {
+      globalThis.fetch = fetchOfNode;
+      await model.close();
+    }
+    expect(contexts).toEqual([undefined]);
+  });
+});
