@@ -16,6 +16,8 @@ export interface BenchOptions {
   oauthFlows: number;
   listToolsCold: number;
   listToolsWarm: number;
+  /** Answers per layer for the in-process breakdown of the CPU per answer; 0 skips it. */
+  layerTurns: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -27,6 +29,7 @@ export const USAGE = `npm run bench -- [options]
   --idle-streams N      streams per step (two steps) held open for RSS per stream (default 200; quick 100)
   --no-peer             skip LangGraph's API server
   --no-mcp              skip list-tools and OAuth callback delivery
+  --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips)
   --profile             run the service with --cpu-prof and print its top frames
   --time-limit-s N      stop starting measurements after N s (default 1200; quick 100)
   --out FILE            results file (default bench/results/latest.json)`;
@@ -64,6 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     oauthFlows: quick ? 10 : 50,
     listToolsCold: quick ? 5 : 20,
     listToolsWarm: quick ? 100 : 500,
+    layerTurns: quick ? 150 : 400,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -77,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--idle-streams') o.idleStreams = int(next(), arg, 0, 5000);
     else if (arg === '--no-peer') o.peer = false;
     else if (arg === '--no-mcp') o.mcp = false;
+    else if (arg === '--layers') o.layerTurns = int(next(), arg, 0, 100_000);
     else if (arg === '--profile') o.profile = true;
     else if (arg === '--time-limit-s') o.timeLimitS = int(next(), arg, 10, 24 * 3600);
     else if (arg === '--out') o.out = next() ?? o.out;

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IdleFigures } from './idle';
+import type { LayerFigure } from './layers';
 import type { ScenarioResult } from './load';
 import type { CallbackFigures, ListToolsFigures, Unavailable } from './mcp';
 import type { ProfileSummary } from './profile';
@@ -55,6 +56,8 @@ export interface Results {
   idleStreams: IdleFigures | Unavailable | Skipped | null;
   listTools: ListToolsFigures | Unavailable | Skipped | null;
   oauthCallback: CallbackFigures | Unavailable | Skipped | null;
+  /** The CPU per answer of each layer the service stacks, measured in process. */
+  layers: LayerFigure[] | Unavailable | Skipped | null;
   profile: ProfileSummary | null;
   targets: Target[];
   notes: string[];

@@ -8,6 +8,7 @@ import { startOAuthMcpServer } from '../libs/testing/src/mcp/oauth-mcp-server';
 import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { closeClient } from './http';
 import { benchIdleStreams } from './idle';
+import { benchLayers } from './layers';
 import { floorTarget, oursTarget, peerTarget, runScenario, type Target } from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
@@ -81,6 +82,7 @@ function emptyResults(options: BenchOptions): Results {
     idleStreams: null,
     listTools: null,
     oauthCallback: null,
+    layers: null,
     profile: null,
     targets: [],
     notes: [],
@@ -200,6 +202,22 @@ async function main(
       redisUrl: redis.url,
     }).catch((err: unknown) => ({ available: false as const, reason: `failed: ${String(err)}` }));
     await b.stop();
+  }
+
+  if (options.layerTurns === 0) results.layers = { skipped: 'disabled (--layers 0)' };
+  else if (performance.now() > deadline) results.layers = { skipped: 'time limit' };
+  else {
+    // With the service idle: each layer runs alone against the same model server and Redis.
+    const concurrency = 20;
+    log(`CPU per answer by layer, in process: ${options.layerTurns} answers each, ${concurrency} at a time`);
+    results.layers = await benchLayers({
+      modelURL: model.baseURL,
+      redisUrl: redis.url,
+      turns: options.layerTurns,
+      warmUp: Math.ceil(options.layerTurns / 2),
+      concurrency,
+      timeoutMs: 180_000,
+    }).catch((err: unknown) => ({ available: false as const, reason: `failed: ${String(err)}` }));
   }
 
   const peakKb = ours.meter.rssKb('VmHWM');

@@ -105,6 +105,30 @@ export function printTable(results: Results, log: (line: string) => void): void 
   for (const e of [...(lt && 'errors' in lt ? lt.errors : []), ...(cb && 'errors' in cb ? cb.errors : [])]) {
     log(`      error: ${e}`);
   }
+  const layers = results.layers;
+  if (Array.isArray(layers)) {
+    log(
+      `CPU per answer by layer, in process (${layers[0]?.concurrency ?? '–'} answers at a time, no model delay):`,
+    );
+    for (const l of layers) {
+      const added = l.addedCpuMs === null ? '' : ` (+${num(l.addedCpuMs)})`;
+      log(`  ${l.layer.padEnd(18)} ${num(l.cpuMsPerAnswer).padStart(7)} ms${added.padEnd(10)} ${l.what}`);
+    }
+    const service = results.scenarios
+      .filter((s) => s.delayMs === 0 && s.concurrency > 1)
+      .map((s) => ({ c: s.concurrency, cpu: measured(s.ours)?.cpuMsPerAnswer }))
+      .find((s) => s.cpu !== undefined && s.cpu !== null);
+    const turn = layers[layers.length - 1];
+    if (service?.cpu && turn) {
+      log(
+        `  the service at C=${service.c}: ${num(service.cpu)} ms per answer, i.e. +${num(service.cpu - turn.cpuMsPerAnswer)} ms ` +
+          `over the turn (HTTP, thread, run lock, run log, SSE)`,
+      );
+    }
+  } else if (layers)
+    log(
+      `layers: not available (${'reason' in layers ? layers.reason : 'skipped' in layers ? layers.skipped : ''})`,
+    );
   if (!results.peer.available) log(`peer: not available (${results.peer.reason ?? ''})`);
   if (results.profile) {
     log('');

@@ -1,0 +1,213 @@
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { HumanMessage } from '@langchain/core/messages';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { Redis } from 'ioredis';
+import OpenAI from 'openai';
+import type { UIMessage } from 'ai';
+import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
+import { createChatModel } from '../libs/agents/src/runtime/chat-model';
+import { streamTurn } from '../libs/agents/src/runtime/turn-stream';
+import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
+import { AGENT_INSTRUCTIONS } from './service';
+import { round } from './stats';
+
+/**
+ * The service's CPU per answer, taken apart: the same answer produced in process by each layer the
+ * service stacks, from the model client up to the turn the service streams. Each layer runs in a fresh
+ * process of its own (warmed up, then measured) against the same model server and Redis, so the
+ * differences between consecutive layers are what each adds.
+ */
+export const LAYERS = [
+  {
+    name: 'openai',
+    what: 'the `openai` client alone: one streamed chat completion, read to its end',
+  },
+  {
+    name: 'chat-model',
+    what: "`@langchain/openai`'s ChatOpenAI as the service builds it, `.stream()` read to its end",
+  },
+  {
+    name: 'graph',
+    what: "the agent graph (LangGraph), no checkpointer, `stream(…, { streamMode: ['values', 'messages'] })`",
+  },
+  {
+    name: 'graph+checkpoints',
+    what: "the same with the service's Redis checkpointer, `durability: 'sync'`, a new thread per answer",
+  },
+  {
+    name: 'turn',
+    what: "the service's `streamTurn`: the above plus the thread read and the UI message chunks",
+  },
+] as const;
+
+export type LayerName = (typeof LAYERS)[number]['name'];
+
+export interface LayerFigure {
+  layer: LayerName;
+  what: string;
+  turns: number;
+  concurrency: number;
+  cpuMsPerAnswer: number;
+  wallMsPerAnswer: number;
+  /** CPU per answer minus the previous layer's. */
+  addedCpuMs: number | null;
+}
+
+export interface LayerOptions {
+  modelURL: string;
+  redisUrl: string;
+  turns: number;
+  warmUp: number;
+  concurrency: number;
+  timeoutMs: number;
+}
+
+type Report = { cpuMs: number; wallMs: number; turns: number } | { error: string };
+
+/** Measures every layer, one child process each, one after the other. */
+export async function benchLayers(options: LayerOptions): Promise<LayerFigure[]> {
+  const figures: LayerFigure[] = [];
+  let previous: number | null = null;
+  for (const { name, what } of LAYERS) {
+    const report = await runLayer(name, options);
+    if ('error' in report) throw new Error(`layer ${name}: ${report.error}`);
+    const cpuMsPerAnswer = round(report.cpuMs / report.turns, 2);
+    figures.push({
+      layer: name,
+      what,
+      turns: report.turns,
+      concurrency: options.concurrency,
+      cpuMsPerAnswer,
+      wallMsPerAnswer: round(report.wallMs / report.turns, 2),
+      addedCpuMs: previous === null ? null : round(cpuMsPerAnswer - previous, 2),
+    });
+    previous = cpuMsPerAnswer;
+  }
+  return figures;
+}
+
+function runLayer(name: LayerName, options: LayerOptions): Promise<Report> {
+  const child = fork(join(__dirname, 'layers.js'), ['--layer', name, JSON.stringify(options)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [],
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+  });
+  return new Promise<Report>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ error: `no result within ${options.timeoutMs} ms` });
+    }, options.timeoutMs);
+    child.once('message', (msg: Report) => {
+      clearTimeout(timer);
+      resolve(msg);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ error: `exited (${code}) without a result` });
+    });
+  });
+}
+
+/** One answer of the layer, read to its end. */
+function answerOf(name: LayerName, options: LayerOptions, redis: Redis): () => Promise<void> {
+  const settings = { model: 'scripted-model', apiKey: 'bench', baseURL: options.modelURL, maxRetries: 0 };
+  const question = 'Hello?';
+  if (name === 'openai') {
+    const client = new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: 0 });
+    return async () => {
+      const stream = await client.chat.completions.create({
+        model: settings.model,
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [
+          { role: 'system', content: AGENT_INSTRUCTIONS },
+          { role: 'user', content: question },
+        ],
+      });
+      for await (const chunk of stream) void chunk;
+    };
+  }
+  const llm = createChatModel(settings);
+  if (name === 'chat-model') {
+    return async () => {
+      for await (const chunk of await llm.stream([new HumanMessage(question)])) void chunk;
+    };
+  }
+  const checkpointer = name === 'graph' ? undefined : new RedisSaver(redis, { keyPrefix: 'bench-layers:' });
+  const graph = createAgentGraph({
+    llm,
+    tools: [],
+    prompt: AGENT_INSTRUCTIONS,
+    checkpointer: checkpointer as BaseCheckpointSaver,
+    needsApproval: new Set(),
+  });
+  if (name === 'turn') {
+    const saver = checkpointer as RedisSaver;
+    const turnOptions = {
+      recursionLimit: 25,
+      upstream: new URL(options.modelURL).host,
+      asksApproval: false,
+      thread: async (threadId: string) => {
+        const tuple = await saver.getTuple({ configurable: { thread_id: threadId } });
+        const values = tuple?.checkpoint.channel_values as { messages?: HumanMessage[] } | undefined;
+        return { messages: values?.messages ?? [], pending: [] };
+      },
+    };
+    return async () => {
+      const userMessage: UIMessage = {
+        id: randomUUID(),
+        role: 'user',
+        parts: [{ type: 'text', text: question }],
+      };
+      const input = { threadId: randomUUID(), userMessage, signal: new AbortController().signal };
+      for await (const chunk of streamTurn(graph, input, turnOptions)) void chunk;
+    };
+  }
+  return async () => {
+    const events = await graph.stream({ messages: [new HumanMessage(question)] } as never, {
+      configurable: { thread_id: randomUUID() },
+      streamMode: ['values', 'messages'],
+      durability: 'sync',
+    });
+    for await (const event of events) void event;
+  };
+}
+
+async function measureLayer(name: LayerName, options: LayerOptions): Promise<Report> {
+  const redis = new Redis(options.redisUrl, { lazyConnect: true });
+  await redis.connect();
+  try {
+    const answer = answerOf(name, options, redis);
+    const run = async (count: number) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: options.concurrency }, async () => {
+          while (next++ < count) await answer();
+        }),
+      );
+    };
+    await run(options.warmUp);
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await run(options.turns);
+    const used = process.cpuUsage(cpu);
+    return {
+      cpuMs: (used.user + used.system) / 1000,
+      wallMs: performance.now() - start,
+      turns: options.turns,
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+if (require.main === module && process.argv[2] === '--layer') {
+  const name = process.argv[3] as LayerName;
+  const options = JSON.parse(process.argv[4]) as LayerOptions;
+  measureLayer(name, options).then(
+    (report) => process.send?.(report, () => process.exit(0)),
+    (err: unknown) => process.send?.({ error: String(err) }, () => process.exit(1)),
+  );
+}
