@@ -83,16 +83,14 @@ export function printTable(results: Results, log: (line: string) => void): void 
       `idle streams (fresh instance, 2 steps of ${idle.perStep}): ${idle.open.join(' then ')} open, VmRSS ${mb} MB, ` +
         `${num(idle.rssPerStreamKb)} KB per stream (step 2; step 1 with one-time costs: ${num(idle.firstStepPerStreamKb)} KB)`,
     );
-  } else if (idle)
-    log(`idle streams (ours): ${'reason' in idle ? idle.reason : 'skipped' in idle ? idle.skipped : ''}`);
+  } else if (idle) log(`idle streams (ours): ${whyMissing(idle)}`);
   const lt = results.listTools;
   if (lt && 'warmMs' in lt) {
     log(
       `list-tools (server-everything, ${lt.tools} tools) p50/p95/p99 ms: cold ${pcts(lt.coldMs)}, ` +
         `refresh ${pcts(lt.refreshMs)}, warm ${pcts(lt.warmMs)}`,
     );
-  } else if (lt)
-    log(`list-tools: not available (${'reason' in lt ? lt.reason : 'skipped' in lt ? lt.skipped : ''})`);
+  } else if (lt) log(`list-tools: not available (${whyMissing(lt)})`);
   const cb = results.oauthCallback;
   if (cb && 'deliveryMs' in cb) {
     log(
@@ -100,8 +98,7 @@ export function printTable(results: Results, log: (line: string) => void): void 
         ` (${cb.heardBeforeSubscriber} heard on A first, left out); ` +
         `callback sent to B → waiter on A ${pcts(cb.endToEndMs)}; callback request on B ${pcts(cb.callbackMs)}`,
     );
-  } else if (cb)
-    log(`OAuth callback: not available (${'reason' in cb ? cb.reason : 'skipped' in cb ? cb.skipped : ''})`);
+  } else if (cb) log(`OAuth callback: not available (${whyMissing(cb)})`);
   for (const e of [...(lt && 'errors' in lt ? lt.errors : []), ...(cb && 'errors' in cb ? cb.errors : [])]) {
     log(`      error: ${e}`);
   }
@@ -125,10 +122,7 @@ export function printTable(results: Results, log: (line: string) => void): void 
           `over the turn (HTTP, thread, run lock, run log, SSE)`,
       );
     }
-  } else if (layers)
-    log(
-      `layers: not available (${'reason' in layers ? layers.reason : 'skipped' in layers ? layers.skipped : ''})`,
-    );
+  } else if (layers) log(`layers: not available (${whyMissing(layers)})`);
   if (!results.peer.available) log(`peer: not available (${results.peer.reason ?? ''})`);
   if (results.profile) {
     log('');
@@ -147,4 +141,11 @@ export function printTable(results: Results, log: (line: string) => void): void 
     const verdict = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
     log(`  ${verdict.padEnd(12)} ${t.name}: ${num(t.value, 2)} ${t.unit} (goal ${t.goal}; ${t.where})`);
   }
+}
+
+/** Why a figure is missing: the reason it was unavailable, or why it was skipped. */
+function whyMissing(figure: object): string {
+  if ('reason' in figure && typeof figure.reason === 'string') return figure.reason;
+  if ('skipped' in figure && typeof figure.skipped === 'string') return figure.skipped;
+  return '';
 }

@@ -7,12 +7,12 @@ import {
   Logger,
   SetMetadata,
 } from '@nestjs/common';
-import { RedisScript } from '../redis/redis-script';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../redis/redis-script';
 import type { AppConfig } from '../config/config';
 import { RedisKeys } from '../redis/redis-keys';
 import { REDIS } from '../redis/redis.tokens';
