@@ -8,7 +8,8 @@ import OpenAI from 'openai';
 import type { UIMessage } from 'ai';
 import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
 import { createChatModel } from '../libs/agents/src/runtime/chat-model';
-import { streamTurn } from '../libs/agents/src/runtime/turn-stream';
+import { streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
+import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
 import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
 import { AGENT_INSTRUCTIONS } from './service';
 import { round } from './stats';
@@ -34,7 +35,7 @@ export const LAYERS = [
   },
   {
     name: 'graph+checkpoints',
-    what: "the same with the service's Redis checkpointer, `durability: 'sync'`, a new thread per answer",
+    what: "the same with the service's Redis checkpointer and durability, a new thread per answer",
   },
   {
     name: 'turn',
@@ -152,7 +153,8 @@ function answerOf(name: LayerName, options: LayerOptions, redis: Redis): () => P
       thread: async (threadId: string) => {
         const tuple = await saver.getTuple({ configurable: { thread_id: threadId } });
         const values = tuple?.checkpoint.channel_values as { messages?: HumanMessage[] } | undefined;
-        return { messages: values?.messages ?? [], pending: [] };
+        const handover = new ReadHandover(threadId, tuple).configurable();
+        return { messages: values?.messages ?? [], pending: [], handover };
       },
     };
     return async () => {
@@ -169,7 +171,7 @@ function answerOf(name: LayerName, options: LayerOptions, redis: Redis): () => P
     const events = await graph.stream({ messages: [new HumanMessage(question)] } as never, {
       configurable: { thread_id: randomUUID() },
       streamMode: ['values', 'messages'],
-      durability: 'sync',
+      durability: TURN_DURABILITY,
     });
     for await (const event of events) void event;
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ERROR, emptyCheckpoint, uuid6, type Checkpoint } from '@langchain/langgraph-checkpoint';
 import { Redis } from 'ioredis';
+import { ReadHandover } from './read-handover';
 import { RedisSaver } from './redis-saver';
 
 const prefix = `checkpoint-redis-spec:${randomUUID()}:`;
@@ -168,5 +169,38 @@ describe('RedisSaver', () => {
     expect(await client.smembers(`${keyPrefix}threads`)).toEqual(['kept']);
     expect(await saver.getTuple({ configurable: { thread_id: 'doomed' } })).toBeUndefined();
     expect(await saver.getTuple({ configurable: { thread_id: 'kept' } })).toBeDefined();
+  });
+});
+
+describe('ReadHandover', () => {
+  it('answers the first read of the latest checkpoint of its thread, once; every other read goes to Redis', async () => {
+    const saver = new RedisSaver(client, { keyPrefix: `${prefix}handover:` });
+    const stored = checkpointWith({ messages: ['stored'] }, { messages: 1 });
+    const config = await saver.put({ configurable: { thread_id: 'h1' } }, stored, loop(0), { messages: 1 });
+    const fromRedis = await saver.getTuple({ configurable: { thread_id: 'h1' } });
+    // A stand-in that Redis does not hold shows which reads the handover answered.
+    const handedOver = {
+      ...fromRedis!,
+      checkpoint: checkpointWith({ messages: ['handed'] }, { messages: 1 }),
+    };
+    const read = (configurable: Record<string, unknown>) =>
+      saver.getTuple({ configurable: { ...configurable, ...handover.configurable() } });
+    const handover = new ReadHandover('h1', handedOver);
+
+    expect((await read({ thread_id: 'h2' }))?.checkpoint).toBeUndefined();
+    expect((await read({ thread_id: 'h1', checkpoint_ns: 'sub' }))?.checkpoint).toBeUndefined();
+    expect((await read(config.configurable!))?.checkpoint).toEqual(stored);
+    expect((await read({ thread_id: 'h1' }))?.checkpoint).toEqual(handedOver.checkpoint);
+    expect((await read({ thread_id: 'h1' }))?.checkpoint).toEqual(stored);
+  });
+
+  it('hands over a thread without checkpoints as such', async () => {
+    const saver = new RedisSaver(client, { keyPrefix: `${prefix}handover-empty:` });
+    const handover = new ReadHandover('new', undefined);
+    const configurable = { thread_id: 'new', ...handover.configurable() };
+    await saver.put({ configurable: { thread_id: 'new' } }, checkpointWith({}, {}), loop(0), {});
+
+    expect(await saver.getTuple({ configurable })).toBeUndefined();
+    expect(await saver.getTuple({ configurable })).toBeDefined();
   });
 });

@@ -15,6 +15,7 @@ import {
   type SerializerProtocol,
 } from '@langchain/langgraph-checkpoint';
 import type { Cluster, Redis } from 'ioredis';
+import { handoverOf } from './read-handover';
 import { EMPTY_TYPE, frame, orderedWrites, typedBody, writeRecord, type StoredWrite } from './codec';
 import { CheckpointKeys, blobField, writeField } from './keys';
 import { execOrThrow, matchesFilter, optionalString, type MetadataFilter } from './support';
@@ -54,6 +55,8 @@ export class RedisSaver extends BaseCheckpointSaver {
     const threadId = optionalString(config.configurable?.thread_id, 'thread_id');
     if (threadId === undefined) return undefined;
     const ns = optionalString(config.configurable?.checkpoint_ns, 'checkpoint_ns') ?? '';
+    const handedOver = handoverOf(config)?.take(threadId, ns, getCheckpointId(config));
+    if (handedOver) return handedOver.tuple;
     const checkpointId =
       getCheckpointId(config) ||
       (await this.client.zrevrangebylex(this.keys.index(threadId, ns), '+', '-', 'LIMIT', 0, 1))[0];

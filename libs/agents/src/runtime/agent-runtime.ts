@@ -4,6 +4,7 @@ import type { BaseMessage } from '@langchain/core/messages';
 import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { UIMessage, UIMessageChunk } from 'ai';
+import { ReadHandover } from '@auxilia/checkpoint-redis';
 import type { AppConfig } from '@auxilia/core';
 import { AgentsService } from '../agents.service';
 import { CHECKPOINTER } from '../checkpointer';
@@ -57,7 +58,8 @@ export class AgentRuntime {
       asksApproval: asksApproval(graph),
       thread: async (threadId: string) => {
         const tuple = await this.checkpoint(threadId);
-        return { messages: messagesOf(tuple), pending: pendingApprovals(tuple) };
+        const handover = new ReadHandover(threadId, tuple).configurable();
+        return { messages: messagesOf(tuple), pending: pendingApprovals(tuple), handover };
       },
     };
     return { agentId, stream: (input) => streamTurn(graph, input, options) };

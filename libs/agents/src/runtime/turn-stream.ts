@@ -11,6 +11,16 @@ import { PartialStep } from './partial-step';
 
 const logger = new Logger('AgentRuntime');
 
+/**
+ * A step's checkpoint is written while the next step runs instead of before it starts: the model is
+ * called without waiting for the input step's three checkpoint writes, the largest wait before the first
+ * token on an idle server. The writes leave for Redis, in order, as soon as the step ends, and the run
+ * ends (a stop included) only once every one is stored, so a stopped or failed turn is settled on a
+ * complete checkpoint. What this gives up: a write that Redis refuses surfaces when the run ends rather than
+ * before the next step starts (the run then ends in an error after that step ran).
+ */
+export const TURN_DURABILITY = 'async';
+
 /** A new user message, or the answers to the approvals the thread waits for. */
 export type TurnInput = {
   threadId: string;
@@ -31,7 +41,15 @@ export type TurnInput = {
     }
 );
 
-type ThreadState = { messages: BaseMessage[]; pending: PendingApproval[] };
+type ThreadState = {
+  messages: BaseMessage[];
+  pending: PendingApproval[];
+  /**
+   * `configurable` members that hand this read to the run, so that the graph does not read and decode the
+   * thread a second time (the checkpointer's `ReadHandover`); absent when the checkpointer cannot take it.
+   */
+  handover?: Record<string, unknown>;
+};
 
 export interface TurnOptions {
   recursionLimit: number;
@@ -53,9 +71,8 @@ export async function* streamTurn(
   input: TurnInput,
   options: TurnOptions,
 ): AsyncGenerator<UIMessageChunk> {
-  const config = { configurable: { thread_id: input.threadId } };
-  // The checkpoint is read once per turn (its messages and the approvals it waits for); a resumed run
-  // needs it before `start`, to go on in the paused message.
+  // The checkpoint is read once per turn (its messages and the approvals it waits for), and handed to the
+  // graph; a resumed run needs it before `start`, to go on in the paused message.
   let before = input.approvals ? await options.thread(input.threadId).catch(() => undefined) : undefined;
   const replyId = input.approvals
     ? lastReplyId(before?.messages ?? [])
@@ -67,17 +84,17 @@ export async function* streamTurn(
   const resumed = new Resumed();
   const framing = new StepFraming();
   try {
-    const graphInput = await graphInputOf(input, replyId, resumed, before ?? options.thread(input.threadId));
+    let thread: ThreadState | undefined = before ?? (await options.thread(input.threadId));
+    const graphInput = graphInputOf(input, replyId, resumed, thread);
+    const configurable = { thread_id: input.threadId, ...thread.handover };
     // A suspended generator keeps its variables: the history read must not stay in memory, next to the
     // graph's own copy of the thread, for as long as the answer streams.
-    before = undefined;
+    before = thread = undefined;
     const events = await graph.stream(graphInput, {
-      ...config,
+      configurable,
       streamMode: ['values', 'messages'],
       recursionLimit: options.recursionLimit,
-      // Each step's checkpoint is stored before the next step starts, so a stop or a crash never
-      // loses a finished step (e.g. the model's tool calls) to a write still in flight.
-      durability: 'sync',
+      durability: TURN_DURABILITY,
       signal: input.signal,
     });
     // It reads any async iterable (its type names only model chunks): no ReadableStream in between.
@@ -132,13 +149,12 @@ export async function* streamTurn(
 }
 
 /** The graph's input: the resume value of the answered approvals, or the user's message. */
-async function graphInputOf(
+function graphInputOf(
   input: TurnInput,
   replyId: string,
   resumed: Resumed,
-  thread: ThreadState | Promise<ThreadState>,
-): Promise<Parameters<AgentGraph['stream']>[0]> {
-  const { messages, pending } = await thread;
+  { messages, pending }: ThreadState,
+): Parameters<AgentGraph['stream']>[0] {
   if (input.approvals) return new Command({ resume: resumed.decide(messages, pending, input.approvals) });
   // Calls still waiting for approval are closed: the user moved on without answering them.
   const unanswered = pending.map((p) => p.toolCallId);

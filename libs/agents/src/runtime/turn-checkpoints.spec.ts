@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { RedisSaver } from '@auxilia/checkpoint-redis';
+import { RuntimeHarness } from './runtime.fixture';
+
+const h = new RuntimeHarness();
+beforeAll(() => h.start());
+afterAll(() => h.close());
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+type Reads = { loadTuple(...args: unknown[]): Promise<unknown> };
+
+describe('a turn and its checkpoints', () => {
+  it('reads the thread from Redis once: the graph starts from the read that built its input', async () => {
+    const threadId = randomUUID();
+    h.model.enqueue('First answer.', 'Second answer.');
+    await h.turn('plain', threadId, 'One');
+    const reads = jest.spyOn(h.fx.saver as unknown as Reads, 'loadTuple');
+    const before = h.model.requests.length;
+
+    await h.turn('plain', threadId, 'Two');
+
+    expect(reads).toHaveBeenCalledTimes(1);
+    // The graph went on from the handed-over state: the model saw the whole conversation.
+    const sent = h.model.requests[before].messages.map((m) => m.content);
+    expect(sent).toEqual(expect.arrayContaining(['One', 'First answer.', 'Two']));
+    const texts = (await h.fx.runtime.loadMessages(threadId)).map((m) =>
+      m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
+    );
+    expect(texts).toEqual(['One', 'First answer.', 'Two', 'Second answer.']);
+  });
+
+  it('calls the model while the input is being stored, and ends only once every step is stored', async () => {
+    const threadId = randomUUID();
+    h.model.enqueue('Stored in the end.');
+    const saver = h.fx.saver as RedisSaver;
+    const put = saver.put.bind(saver);
+    // Slow checkpoint writes: the model's request must not wait for them.
+    let requestsWhenFirstStored: number | undefined;
+    const before = h.model.requests.length;
+    jest.spyOn(saver, 'put').mockImplementation(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stored = await put(...args);
+      requestsWhenFirstStored ??= h.model.requests.length - before;
+      return stored;
+    });
+
+    const { chunks } = await h.turn('plain', threadId, 'Hello');
+
+    expect(requestsWhenFirstStored).toBe(1);
+    expect(chunks.map((c) => c.type)).not.toContain('error');
+    // Read without the slow writes: the answer was stored before the turn's stream ended.
+    jest.restoreAllMocks();
+    const messages = await h.fx.runtime.loadMessages(threadId);
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+  });
+});
