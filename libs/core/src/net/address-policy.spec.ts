@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -146,5 +147,36 @@ describe('guardedFetch', () => {
   it('refuses the first request too', async () => {
     await expect(fetchGuarded()(`http://127.0.0.1:${targetPort}/`)).rejects.toThrow(/loopback/);
     expect(targetHits).toBe(0);
+  });
+});
+
+describe('guardedFetch and async contexts', () => {
+  it('sends every request, redirects included, outside the async context of the caller', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/start') return res.writeHead(302, { location: '/end' }).end();
+      res.end('done');
+    });
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
+    const caller = new AsyncLocalStorage<string>();
+    const contexts: unknown[] = [];
+    const recording: typeof fetch = (input, init) => {
+      contexts.push(caller.getStore());
+      return fetch(input, init);
+    };
+    try {
+      const send = guardedFetch({ allowPrivate: true }, recording);
+      const text = await caller.run('a run', async () => {
+        const response = await send(`http://127.0.0.1:${port}/start`);
+        // The caller goes on in its own context.
+        expect(caller.getStore()).toBe('a run');
+        return response.text();
+      });
+      expect(text).toBe('done');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(contexts).toEqual([undefined, undefined]);
   });
 });

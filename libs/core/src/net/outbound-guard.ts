@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Inject, Injectable, Module, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/config';
@@ -15,6 +16,14 @@ export const OUTBOUND_RESOLVER = Symbol('OUTBOUND_RESOLVER');
 
 export type GuardedFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
+/**
+ * Requests leave outside the async context of their caller. A connection keeps the context it was opened
+ * in (the AsyncLocalStorage stores: a run's LangChain run tree, hence its graph state, or a request's
+ * logger context) for as long as it lives: in the pool after a tool call, or for a whole MCP session when
+ * it carries the session's event stream.
+ */
+const outsideCallers = new AsyncResource('OutboundRequest');
+
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -23,7 +32,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * (DNS may have changed since registration) and every hop of a redirect it is asked to follow, which it
  * follows itself with `redirect: 'manual'`. Credentials do not follow a redirect to another origin.
  */
-export function guardedFetch(options: OutboundPolicyOptions, base: typeof fetch = fetch): GuardedFetch {
+export function guardedFetch(options: OutboundPolicyOptions, fetchOf: typeof fetch = fetch): GuardedFetch {
+  const base = (url: URL, init: RequestInit) => outsideCallers.runInAsyncScope(() => fetchOf(url, init));
   return async (input, init = {}) => {
     let url = new URL(input);
     await checkOutboundUrl(url, options);
