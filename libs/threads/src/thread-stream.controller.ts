@@ -6,6 +6,7 @@ import {
   HttpCode,
   Param,
   Post,
+  Req,
   RequestMethod,
   Res,
   Sse,
@@ -19,7 +20,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { EMPTY, type Observable } from 'rxjs';
 import { ApiProblems, RateLimit } from '@auxilia/core';
 import { ChatRequestDto } from './dto/ui-message.dto';
@@ -81,9 +82,12 @@ export class ThreadStreamController {
   async stream(
     @Param('id') id: string,
     @Body() body: ChatRequestDto,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Observable<MessageEvent>> {
-    return withKeepAlive(toEvents(await this.threads.startRun(id, body, res)));
+    const log = await this.threads.startRun(id, body, res);
+    releaseBody(req, body);
+    return withKeepAlive(toEvents(log));
   }
 
   @Sse(':id/stream')
@@ -123,4 +127,15 @@ export class ThreadStreamController {
   stop(@Param('id') id: string): Promise<void> {
     return this.threads.stop(id);
   }
+}
+
+/**
+ * Once the run has started, the body has been read. The AI SDK client sends the whole conversation with
+ * each message, and both copies of it (the parsed body on the request, the validated one among the
+ * handler's arguments) would otherwise stay in memory until the response ends, that is until the answer
+ * does.
+ */
+function releaseBody(req: Request, body: ChatRequestDto): void {
+  req.body = undefined;
+  body.messages = [];
 }

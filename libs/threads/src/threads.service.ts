@@ -119,18 +119,22 @@ export class ThreadsService {
     const turn = readTurn(body);
     if (await active) throw runActive(id);
     const prepared = await this.runtime.prepare(thread.agentId);
-    const runId = turn.approvals
+    // The run's source lives as long as the run: it holds what the turn reads, not the body, which
+    // carries the whole conversation as the AI SDK client sends it.
+    const { userMessage, approvals } = turn;
+    const { messageId } = body;
+    const runId = approvals
       ? await this.runs.start(
           id,
-          (signal) => prepared.stream({ threadId: id, approvals: turn.approvals, signal }),
-          () => this.checkAnswers(id, turn.approvals),
+          (signal) => prepared.stream({ threadId: id, approvals, signal }),
+          () => this.checkAnswers(id, approvals),
         )
       : await this.runs.start(id, (signal) =>
-          prepared.stream({ threadId: id, userMessage: turn.userMessage, messageId: body.messageId, signal }),
+          prepared.stream({ threadId: id, userMessage, messageId, signal }),
         );
     // Not awaited: the first token need not wait for it. Its write is already queued on the shared
     // client, ahead of any later request of this instance, so those still read the thread as updated.
-    void this.touch(thread, turn.userMessage).catch(() => undefined);
+    void this.touch(thread, userMessage).catch(() => undefined);
     return this.runs.follow(id, runId, '0', client);
   }
 
