@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { httpJson, streamSse } from './http';
 import type { ProcessMeter } from './proc';
-import { RedisCommandCounter } from './redis-stats';
 import { round, summarize, type Summary } from './stats';
 
 /** One simulated user's answer. Times are ms from `performance.now()`. */
@@ -51,37 +50,21 @@ export interface ScenarioResult {
 
 export interface ScenarioOptions {
   concurrency: number;
+  waves: number;
+  /** No wave starts after this `performance.now()` time. */
+  deadline: number;
   timeoutMs: number;
-  /** Counts the Redis commands of this target's waves (ours). */
-  redisCounter?: RedisCommandCounter;
 }
 
-/**
- * One target's share of a cell, gathered wave by wave: a wave is C users starting together. The targets
- * of a cell take turns wave after wave, so that what the machine does meanwhile (other tenants of the VM,
- * its CPU steal) weighs on all of them alike instead of on whichever ran last. CPU, and Redis commands for
- * ours, are counted around each wave of this target only.
- */
-export class ScenarioRun {
-  private readonly samples: Sample[] = [];
-  private wallMs = 0;
-  private cpuMs = 0;
-  private sideMs = 0;
-  private waves = 0;
-  private readonly commands = new Map<string, number>();
-
-  constructor(
-    readonly target: Target,
-    private readonly options: ScenarioOptions,
-  ) {}
-
-  async wave(): Promise<void> {
-    const { target, options } = this;
-    const counted = await options.redisCounter?.snapshot();
-    const cpuBefore = target.meter.cpuMs();
-    const sideBefore = target.sideMeter?.cpuMs() ?? 0;
+/** Runs `waves` rounds of C users starting together; every bound is a count or a deadline. */
+export async function runScenario(target: Target, options: ScenarioOptions): Promise<ScenarioResult> {
+  const samples: Sample[] = [];
+  let wallMs = 0;
+  let waves = 0;
+  const cpuBefore = target.meter.cpuMs();
+  const sideBefore = target.sideMeter?.cpuMs() ?? 0;
+  for (let w = 0; w < options.waves && (w === 0 || performance.now() < options.deadline); w++) {
     const start = performance.now();
-    const w = this.waves;
     const batch = await Promise.all(
       Array.from({ length: options.concurrency }, (_, i) =>
         target
@@ -89,47 +72,35 @@ export class ScenarioRun {
           .catch((err: unknown): Sample => ({ ok: false, error: String(err), tokens: 0 })),
       ),
     );
-    this.wallMs += performance.now() - start;
-    this.cpuMs += target.meter.cpuMs() - cpuBefore;
-    this.sideMs += (target.sideMeter?.cpuMs() ?? 0) - sideBefore;
-    if (counted && options.redisCounter) {
-      for (const [name, calls] of await options.redisCounter.snapshot()) {
-        this.commands.set(name, (this.commands.get(name) ?? 0) + calls - (counted.get(name) ?? 0));
-      }
-    }
-    this.waves++;
-    this.samples.push(...batch);
+    wallMs += performance.now() - start;
+    waves++;
+    samples.push(...batch);
   }
-
-  result(): ScenarioResult {
-    const { target, samples, cpuMs, wallMs } = this;
-    const ok = samples.filter((s) => s.ok);
-    const tokens = samples.reduce((sum, s) => sum + s.tokens, 0);
-    const times = (pick: (s: Sample) => number | undefined) =>
-      summarize(ok.map(pick).filter((x): x is number => x !== undefined));
-    return {
-      target: target.name,
-      concurrency: this.options.concurrency,
-      waves: this.waves,
-      answers: samples.length,
-      failed: samples.length - ok.length,
-      errors: [...new Set(samples.filter((s) => !s.ok).map((s) => s.error ?? 'unknown'))].slice(0, 5),
-      ttftMs: times((s) => s.ttftMs),
-      ttftWithThreadMs: times((s) => s.ttftWithThreadMs),
-      tokensReceived: tokens,
-      tokensPerSecond: wallMs > 0 && tokens > 0 ? Math.round((tokens * 1000) / wallMs) : null,
-      wallMs: round(wallMs),
-      cpuMs: round(cpuMs),
-      cpuMsPerAnswer: ok.length > 0 ? round(cpuMs / ok.length, 3) : null,
-      cpuMsPerToken: tokens > 0 ? round(cpuMs / tokens, 4) : null,
-      sideCpuMsPerAnswer: target.sideMeter && ok.length > 0 ? round(this.sideMs / ok.length, 3) : null,
-      ...(this.options.redisCounter
-        ? { redisCommandsPerAnswer: RedisCommandCounter.perAnswer(this.commands, samples.length) }
-        : {}),
-      rssKbAfter: target.meter.rssKb('VmRSS'),
-      peakRssKb: target.meter.rssKb('VmHWM'),
-    };
-  }
+  const cpuMs = target.meter.cpuMs() - cpuBefore;
+  const sideMs = (target.sideMeter?.cpuMs() ?? 0) - sideBefore;
+  const ok = samples.filter((s) => s.ok);
+  const tokens = samples.reduce((sum, s) => sum + s.tokens, 0);
+  const times = (pick: (s: Sample) => number | undefined) =>
+    summarize(ok.map(pick).filter((x): x is number => x !== undefined));
+  return {
+    target: target.name,
+    concurrency: options.concurrency,
+    waves,
+    answers: samples.length,
+    failed: samples.length - ok.length,
+    errors: [...new Set(samples.filter((s) => !s.ok).map((s) => s.error ?? 'unknown'))].slice(0, 5),
+    ttftMs: times((s) => s.ttftMs),
+    ttftWithThreadMs: times((s) => s.ttftWithThreadMs),
+    tokensReceived: tokens,
+    tokensPerSecond: wallMs > 0 && tokens > 0 ? Math.round((tokens * 1000) / wallMs) : null,
+    wallMs: round(wallMs),
+    cpuMs: round(cpuMs),
+    cpuMsPerAnswer: ok.length > 0 ? round(cpuMs / ok.length, 3) : null,
+    cpuMsPerToken: tokens > 0 ? round(cpuMs / tokens, 4) : null,
+    sideCpuMsPerAnswer: target.sideMeter && ok.length > 0 ? round(sideMs / ok.length, 3) : null,
+    rssKbAfter: target.meter.rssKb('VmRSS'),
+    peakRssKb: target.meter.rssKb('VmHWM'),
+  };
 }
 
 function failure(error: string, tokens = 0): Sample {

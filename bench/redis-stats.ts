@@ -18,13 +18,14 @@ export class RedisCommandCounter {
     return out;
   }
 
-  /** Commands per answer from the calls counted by command name, largest first, and their sum. */
+  /** Commands per answer between two snapshots, largest first, and their sum. */
   static perAnswer(
-    calls: Map<string, number>,
+    before: Map<string, number>,
+    after: Map<string, number>,
     answers: number,
   ): { total: number; byCommand: Record<string, number> } {
-    const rows = [...calls.entries()]
-      .map(([name, n]) => [name, n / Math.max(1, answers)] as const)
+    const rows = [...after.entries()]
+      .map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / Math.max(1, answers)] as const)
       .filter(([, n]) => n > 0)
       .sort((a, b) => b[1] - a[1]);
     const round = (x: number) => Math.round(x * 100) / 100;

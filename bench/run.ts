@@ -9,7 +9,7 @@ import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { closeClient } from './http';
 import { benchIdleStreams } from './idle';
 import { benchLayers } from './layers';
-import { floorTarget, oursTarget, peerTarget, ScenarioRun, type Target, type TargetName } from './load';
+import { floorTarget, oursTarget, peerTarget, runScenario, type Target } from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
 import { machineInfo, versionsInfo } from './machine';
@@ -29,45 +29,38 @@ function skipped(reason: string): Cell {
   return { skipped: reason };
 }
 
-/**
- * One cell (C users, one model pace) for every target, the targets taking turns wave after wave (the
- * first target of each wave rotates), so a slower spell of the machine weighs on all of them alike.
- */
-async function measureCell(
-  targets: Target[],
+async function measure(
+  target: Target | undefined,
   options: BenchOptions,
   c: number,
   deadline: number,
   redisCounter?: RedisCommandCounter,
-): Promise<Partial<Record<TargetName, Cell>>> {
-  if (performance.now() > deadline) {
-    return Object.fromEntries(targets.map((t) => [t.name, skipped('time limit')]));
-  }
-  // Each cell gets a bounded share of the time left; its waves stop there.
-  const until = Math.min(deadline, performance.now() + Math.max(5_000, (deadline - performance.now()) / 4));
-  const runs = targets.map(
-    (target) =>
-      new ScenarioRun(target, {
-        concurrency: c,
-        timeoutMs: options.requestTimeoutMs,
-        redisCounter: target.name === 'ours' ? redisCounter : undefined,
-      }),
-  );
-  const waves = wavesFor(options, c);
-  for (let w = 0; w < waves && (w === 0 || performance.now() < until); w++) {
-    for (let i = 0; i < runs.length; i++) await runs[(w + i) % runs.length].wave();
-  }
-  const cells: Partial<Record<TargetName, Cell>> = {};
-  for (const run of runs) {
-    const result = run.result();
-    cells[result.target] = result;
-    log(
-      `  ${result.target.padEnd(5)} C=${String(c).padEnd(4)} TTFT p50 ${result.ttftMs?.p50 ?? '–'} ms, ` +
-        `${result.tokensPerSecond ?? '–'} tokens/s, ${result.failed}/${result.answers} failed`,
+): Promise<Cell> {
+  if (!target) return skipped('not running');
+  if (performance.now() > deadline) return skipped('time limit');
+  // Each scenario gets a bounded share of the time left; its waves stop there.
+  const share = Math.max(5_000, (deadline - performance.now()) / 4);
+  const counted = target.name === 'ours' ? redisCounter : undefined;
+  const before = await counted?.snapshot();
+  const result = await runScenario(target, {
+    concurrency: c,
+    waves: wavesFor(options, c),
+    deadline: Math.min(deadline, performance.now() + share),
+    timeoutMs: options.requestTimeoutMs,
+  });
+  if (counted && before) {
+    result.redisCommandsPerAnswer = RedisCommandCounter.perAnswer(
+      before,
+      await counted.snapshot(),
+      result.answers,
     );
   }
+  log(
+    `  ${target.name.padEnd(5)} C=${String(c).padEnd(4)} TTFT p50 ${result.ttftMs?.p50 ?? '–'} ms, ` +
+      `${result.tokensPerSecond ?? '–'} tokens/s, ${result.failed}/${result.answers} failed`,
+  );
   await sleep(200);
-  return cells;
+  return result;
 }
 
 async function warmUp(target: Target, timeoutMs: number): Promise<void> {
@@ -155,6 +148,7 @@ async function main(
     oursTarget(ours.baseUrl, ours.meter, redisPid ? new ProcessMeter(redisPid) : undefined),
   ];
   if (!(peer instanceof Error)) targets.push(peerTarget(peer.baseUrl, peer.meter, PEER_GRAPH_ID));
+  const byName = (name: string) => targets.find((t) => t.name === name);
 
   let warmed = false;
   for (const delayMs of options.delaysMs) {
@@ -167,10 +161,9 @@ async function main(
     }
     log(`${options.tokens} tokens, ${delayMs} ms per token:`);
     for (const c of options.concurrency) {
-      const cells = await measureCell(targets, options, c, deadline, redisCounter);
-      const floor = cells.floor ?? skipped('not running');
-      const oursCell = cells.ours ?? skipped('not running');
-      const peerCell = cells.peer ?? skipped('not running');
+      const floor = await measure(byName('floor'), options, c, deadline);
+      const oursCell = await measure(byName('ours'), options, c, deadline, redisCounter);
+      const peerCell = await measure(byName('peer'), options, c, deadline);
       const comparison = compare(floor, oursCell, peerCell);
       results.scenarios.push({
         tokens: options.tokens,
