@@ -1,21 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { REDIS, RedisKeys } from '@auxilia/core';
+import { REDIS, RedisKeys, RedisScript } from '@auxilia/core';
 import type { Agent } from './agent.dto';
 import { AgentsRepository } from './agents.repository';
 
 // HSETNX + SADD in one script: a seed is created and remembered together, even with two instances starting.
-const SEED_SCRIPT = `
+const SEED_SCRIPT = new RedisScript(`
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-`;
+`);
 // Compare-and-set on the whole JSON value: a PATCH and a PUT of tool policies racing on one agent each
 // see the other's write (the loser retries on the fresh value) rather than overwrite it.
-const REPLACE_SCRIPT = `
+const REPLACE_SCRIPT = new RedisScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
-`;
+`);
 
 /** One hash of agents (field = id, value = JSON) and a set of the seed ids ever applied. */
 @Injectable()
@@ -52,7 +52,7 @@ export class RedisAgentsRepository extends AgentsRepository {
       const before = await this.redis.hget(this.hash, id);
       if (before === null) return undefined;
       const next = change(parse(before));
-      const done = await this.redis.eval(REPLACE_SCRIPT, 1, this.hash, id, before, JSON.stringify(next));
+      const done = await REPLACE_SCRIPT.run(this.redis, [this.hash], [id, before, JSON.stringify(next)]);
       if (done === 1) return next;
     }
   }
@@ -64,13 +64,10 @@ export class RedisAgentsRepository extends AgentsRepository {
   async seed(agents: Agent[]): Promise<string[]> {
     const created: string[] = [];
     for (const agent of agents) {
-      const done = await this.redis.eval(
-        SEED_SCRIPT,
-        2,
-        this.hash,
-        this.seeded,
-        agent.id,
-        JSON.stringify(agent),
+      const done = await SEED_SCRIPT.run(
+        this.redis,
+        [this.hash, this.seeded],
+        [agent.id, JSON.stringify(agent)],
       );
       if (done === 1) created.push(agent.id);
     }

@@ -1,31 +1,31 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { REDIS, RedisKeys, SecretCipher } from '@auxilia/core';
+import { REDIS, RedisKeys, RedisScript, SecretCipher } from '@auxilia/core';
 import type { McpServer } from './mcp-server';
 import { McpServersRepository } from './mcp-servers.repository';
 
 // The registry hash and the set of ids ever seen share a hash tag, so the scripts run on Redis Cluster too.
-const SEED_SCRIPT = `
+const SEED_SCRIPT = new RedisScript(`
 if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
   return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 end
-return 0`;
-const CREATE_SCRIPT = `
+return 0`);
+const CREATE_SCRIPT = new RedisScript(`
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('SADD', KEYS[2], ARGV[1])
   return 1
 end
-return 0`;
-const REMOVE_SCRIPT = `
+return 0`);
+const REMOVE_SCRIPT = new RedisScript(`
 redis.call('SADD', KEYS[2], ARGV[1])
-return redis.call('HDEL', KEYS[1], ARGV[1])`;
+return redis.call('HDEL', KEYS[1], ARGV[1])`);
 // Compare-and-set: a concurrent PATCH makes this one retry on the fresh value instead of losing it.
-const REPLACE_SCRIPT = `
+const REPLACE_SCRIPT = new RedisScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
   return 1
 end
-return 0`;
+return 0`);
 
 /**
  * Servers in one hash (id → JSON), with no TTL: the registry is persistent data. A pre-registered
@@ -60,13 +60,10 @@ export class RedisMcpServersRepository extends McpServersRepository {
   }
 
   async create(server: McpServer): Promise<boolean> {
-    const done = await this.redis.eval(
-      CREATE_SCRIPT,
-      2,
-      this.servers,
-      this.seen,
-      server.id,
-      this.encode(server),
+    const done = await CREATE_SCRIPT.run(
+      this.redis,
+      [this.servers, this.seen],
+      [server.id, this.encode(server)],
     );
     return done === 1;
   }
@@ -76,26 +73,23 @@ export class RedisMcpServersRepository extends McpServersRepository {
       const before = await this.redis.hget(this.servers, id);
       if (before === null) return undefined;
       const next = change(this.decode(before));
-      const done = await this.redis.eval(REPLACE_SCRIPT, 1, this.servers, id, before, this.encode(next));
+      const done = await REPLACE_SCRIPT.run(this.redis, [this.servers], [id, before, this.encode(next)]);
       if (done === 1) return next;
     }
   }
 
   async remove(id: string): Promise<boolean> {
-    const removed = await this.redis.eval(REMOVE_SCRIPT, 2, this.servers, this.seen, id);
+    const removed = await REMOVE_SCRIPT.run(this.redis, [this.servers, this.seen], [id]);
     return removed === 1;
   }
 
   async seed(servers: McpServer[]): Promise<string[]> {
     const stored: string[] = [];
     for (const server of servers) {
-      const done = await this.redis.eval(
-        SEED_SCRIPT,
-        2,
-        this.servers,
-        this.seen,
-        server.id,
-        this.encode(server),
+      const done = await SEED_SCRIPT.run(
+        this.redis,
+        [this.servers, this.seen],
+        [server.id, this.encode(server)],
       );
       if (done === 1) stored.push(server.id);
     }

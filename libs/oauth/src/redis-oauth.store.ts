@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { DecryptionError, REDIS, RedisKeys, SecretCipher } from '@auxilia/core';
+import { DecryptionError, REDIS, RedisKeys, RedisScript, SecretCipher } from '@auxilia/core';
 import { OAuthStore, type FlowStatus, type StoredTokens } from './oauth.store';
 import type { FlowRecord, OAuthOutcome } from './oauth.types';
 
@@ -10,16 +10,16 @@ import type { FlowRecord, OAuthOutcome } from './oauth.types';
 export const EXCHANGE_MARKER_MS = 120_000;
 
 // Take the flow and leave a marker in one step, so a waiter never sees the state vanish mid-exchange.
-const TAKE_FLOW = `
+const TAKE_FLOW = new RedisScript(`
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-return v`;
+return v`);
 
-const DELETE_IF_EQUAL = `
+const DELETE_IF_EQUAL = new RedisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+return 0`);
 
 /** Where the outcome of a state is kept for late waiters (the CLI reads it too). */
 export function outcomeKey(keys: RedisKeys, state: string): string {
@@ -78,7 +78,7 @@ export class RedisOAuthStore extends OAuthStore {
   async deleteTokens(serverId: string, version?: string): Promise<void> {
     const key = this.key(serverId, 'tokens');
     if (version === undefined) await this.redis.del(key);
-    else await this.redis.eval(DELETE_IF_EQUAL, 1, key, version);
+    else await DELETE_IF_EQUAL.run(this.redis, [key], [version]);
   }
 
   async getClient(serverId: string): Promise<OAuthClientInformationMixed | undefined> {
@@ -119,12 +119,10 @@ export class RedisOAuthStore extends OAuthStore {
   }
 
   async takeFlow(serverId: string, state: string): Promise<FlowRecord | undefined> {
-    const sealed = (await this.redis.eval(
-      TAKE_FLOW,
-      2,
-      this.key(serverId, 'flow', state),
-      this.key(serverId, 'exchanging', state),
-      String(EXCHANGE_MARKER_MS),
+    const sealed = (await TAKE_FLOW.run(
+      this.redis,
+      [this.key(serverId, 'flow', state), this.key(serverId, 'exchanging', state)],
+      [EXCHANGE_MARKER_MS],
     )) as string | null;
     const flow = this.open<FlowRecord>(sealed, `flow:${serverId}:${state}`);
     return flow?.serverId === serverId && flow.state === state ? flow : undefined;
@@ -155,7 +153,7 @@ export class RedisOAuthStore extends OAuthStore {
   }
 
   async unlock(serverId: string, owner: string): Promise<void> {
-    await this.redis.eval(DELETE_IF_EQUAL, 1, this.key(serverId, 'refresh-lock'), owner);
+    await DELETE_IF_EQUAL.run(this.redis, [this.key(serverId, 'refresh-lock')], [owner]);
   }
 
   async forget(serverId: string): Promise<void> {
