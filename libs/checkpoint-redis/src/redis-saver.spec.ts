@@ -183,9 +183,9 @@ describe('ReadHandover', () => {
       ...fromRedis!,
       checkpoint: checkpointWith({ messages: ['handed'] }, { messages: 1 }),
     };
+    const handover = new ReadHandover('h1', handedOver);
     const read = (configurable: Record<string, unknown>) =>
       saver.getTuple({ configurable: { ...configurable, ...handover.configurable() } });
-    const handover = new ReadHandover('h1', handedOver);
 
     expect((await read({ thread_id: 'h2' }))?.checkpoint).toBeUndefined();
     expect((await read({ thread_id: 'h1', checkpoint_ns: 'sub' }))?.checkpoint).toBeUndefined();

@@ -44,7 +44,7 @@ type ThreadState = {
   pending: PendingApproval[];
   /**
    * `configurable` members that hand this read to the run, so that the graph does not read and decode the
-   * thread a second time (the checkpointer's `ReadHandover`); absent when the checkpointer cannot take it.
+   * thread a second time (the checkpointer's `ReadHandover`; any other checkpointer just reads again).
    */
   handover?: Record<string, unknown>;
 };
