@@ -55,10 +55,11 @@ export class RedisSaver extends BaseCheckpointSaver {
     const threadId = optionalString(config.configurable?.thread_id, 'thread_id');
     if (threadId === undefined) return undefined;
     const ns = optionalString(config.configurable?.checkpoint_ns, 'checkpoint_ns') ?? '';
-    const handedOver = handoverOf(config)?.take(threadId, ns, getCheckpointId(config));
+    const requested = getCheckpointId(config);
+    const handedOver = handoverOf(config)?.take(threadId, ns, requested);
     if (handedOver) return handedOver.tuple;
     const checkpointId =
-      getCheckpointId(config) ||
+      requested ||
       (await this.client.zrevrangebylex(this.keys.index(threadId, ns), '+', '-', 'LIMIT', 0, 1))[0];
     if (!checkpointId) return undefined;
     return this.loadTuple(threadId, ns, checkpointId);
