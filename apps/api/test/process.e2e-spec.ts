@@ -70,6 +70,13 @@ describe('the service as a process', () => {
       await redis?.stop();
     });
 
+    it('starts without logging an error', async () => {
+      await api.waitForLine(/subscriber: connected to Redis/);
+      await api.waitForLine(/events-sub: connected to Redis/);
+      expect(await healthStatus(api.baseUrl)).toBe(200);
+      expect(api.lines.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    });
+
     it('flips /health to 503 when Redis stops and back to 200 when it returns, without a restart', async () => {
       await eventually(async () => (await healthStatus(api.baseUrl)) === 200);
       await redis.kill();

@@ -283,6 +283,33 @@ describe('RunManager', () => {
     expect(chunks.at(-1)).toEqual({ type: 'finish' });
   });
 
+  it('subscribes to stop events without breaking a connection still being set up', async () => {
+    const subscriber = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectionName: 'sub' });
+    connections.push(subscriber);
+    const errors: string[] = [];
+    subscriber.on('error', (err: Error) => errors.push(err.message));
+    const connected = new Promise((resolve) => subscriber.once('connect', resolve));
+    void subscriber.connect().catch(() => undefined);
+    // Connected, its ready check not answered yet: where a SUBSCRIBE written at once broke that check.
+    await connected;
+    expect(subscriber.status).toBe('connect');
+    const values = { runs: { livenessTimeoutMs: 1500 }, http: { shutdownGraceMs: 200 } };
+    const config = { get: (k: keyof typeof values) => values[k] } as unknown as ConfigService<
+      AppConfig,
+      true
+    >;
+    const m = new RunManager(connect(), subscriber, new RedisKeys(prefix), config);
+    managers.push(m);
+    await m.onModuleInit();
+    expect(subscriber.status).toBe('ready');
+    expect(errors).toEqual([]);
+    const owner = await manager();
+    const thread = randomUUID();
+    await owner.start(thread, textSource(1000, 20));
+    await expect(m.stop(thread)).resolves.toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('receives stop events once a Redis that was down at start comes back', async () => {
     const redisServer = await startThrowawayRedis();
     const [firstConnection, firstManager] = [connections.length, managers.length];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import {
   Inject,
   Injectable,
@@ -42,6 +43,8 @@ interface Reader {
 
 const READ_BLOCK_MS = 2000;
 const STOP_WAIT_MS = 10_000;
+/** How long the start waits for Redis to take the stop events' subscription. */
+const SUBSCRIBE_WAIT_MS = 2000;
 
 /**
  * Durable runs: one per thread, held by a Redis lock renewed by a heartbeat, detached from any HTTP
@@ -65,18 +68,29 @@ export class RunManager implements OnModuleInit, BeforeApplicationShutdown, OnAp
     this.store = new RunStore(redis, new RunKeys(keys), config.get('runs').livenessTimeoutMs);
   }
 
-  /** Subscribes to stop events; with Redis away at start, subscribes once it is back instead of failing. */
+  /**
+   * Subscribes to stop events each time the connection is ready. The start waits for the first subscription
+   * up to `SUBSCRIBE_WAIT_MS`; with Redis away it goes on, and subscribes once Redis is back.
+   */
   async onModuleInit(): Promise<void> {
     this.subscriber.on('message', this.onStop);
     this.subscriber.on('ready', this.subscribe);
-    await this.subscribe();
-  }
-
-  private readonly subscribe = () =>
-    this.subscriber.subscribe(this.store.keys.stopChannel()).then(
-      () => undefined,
+    // Never before 'ready': ioredis writes a SUBSCRIBE at once while the connection is still being set up,
+    // which puts it in subscriber mode and fails its ready check (INFO): an error logged and a reconnect.
+    if (this.subscriber.status === 'ready') return this.subscribe();
+    await once(this.subscriber, 'ready', { signal: AbortSignal.timeout(SUBSCRIBE_WAIT_MS) }).then(
+      () => this.subscribed,
       () => this.logger.warn('Stop events unavailable until Redis is back'),
     );
+  }
+
+  private subscribed?: Promise<void>;
+
+  private readonly subscribe = (): Promise<void> =>
+    (this.subscribed = this.subscriber.subscribe(this.store.keys.stopChannel()).then(
+      () => undefined,
+      () => this.logger.warn('Stop events unavailable until Redis is back'),
+    ));
 
   /** The id of the thread's active run (on any instance), or null. */
   activeRun(threadId: string): Promise<string | null> {
