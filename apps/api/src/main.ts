@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig, type AppConfig } from '@auxilia/core';
 import { createApp } from './bootstrap';
+import { runWorkers } from './workers';
 
 function readConfig(): AppConfig {
   // A local .env is a convenience for development; real deployments set the environment.
@@ -17,6 +19,12 @@ function readConfig(): AppConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
+  if (config.http.workers > 1 && cluster.isPrimary) {
+    runWorkers({ workers: config.http.workers, logLevel: config.log.level });
+    return;
+  }
+  // A worker whose primary is gone can take no new connection: it stops as on SIGTERM.
+  if (cluster.isWorker) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   const app = await createApp(config);
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from './config';
 
@@ -85,6 +86,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ PLAYGROUND: 'false' }).playground.enabled).toBe(false);
   });
 
+  it('serves from one process unless API_WORKERS asks for more; auto is one per CPU', () => {
+    expect(loadConfig({}).http.workers).toBe(1);
+    expect(loadConfig({ API_WORKERS: '' }).http.workers).toBe(1);
+    expect(loadConfig({ API_WORKERS: '3' }).http.workers).toBe(3);
+    expect(loadConfig({ API_WORKERS: 'auto' }).http.workers).toBe(availableParallelism());
+  });
+
   it('lets REDIS_URL win over host and port', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:6390/2', REDIS_HOST: 'other' }).redis.url).toBe(
       'redis://r:6390/2',
@@ -101,6 +109,9 @@ describe('loadConfig', () => {
     [{ REDIS_KEY_PREFIX: '{a}' }, 'REDIS_KEY_PREFIX must not contain braces or spaces'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL must be a URL address'],
     [{ PLAYGROUND: 'yes' }, 'PLAYGROUND must be a boolean value (got "yes")'],
+    [{ API_WORKERS: '0' }, 'API_WORKERS must be auto or a whole number from 1 to 64 (got "0")'],
+    [{ API_WORKERS: '65' }, 'API_WORKERS must be auto or a whole number from 1 to 64 (got "65")'],
+    [{ API_WORKERS: 'all' }, 'API_WORKERS must be auto or a whole number from 1 to 64 (got "all")'],
   ])('names the bad variable: %j', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -63,6 +64,12 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   HOST?: string;
+
+  // Processes serving the API on one port; `auto` is one per CPU the service may run on.
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^(auto|[1-9]|[1-5]\d|6[0-4])$/, { message: 'must be auto or a whole number from 1 to 64' })
+  API_WORKERS?: string;
 
   @IsOptional()
   @IsString()
@@ -202,7 +209,14 @@ export class EnvironmentVariables {
 }
 
 export interface AppConfig {
-  http: { port: number; host: string; bodyLimitBytes: number; shutdownGraceMs: number };
+  http: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    shutdownGraceMs: number;
+    /** Processes serving the API on the same port (1: the process itself serves). */
+    workers: number;
+  };
   redis: { url?: string; host: string; port: number; password?: string; keyPrefix: string };
   openai: { apiKey?: string; baseURL?: string; model?: string; maxRetries: number };
   agents: { file: string; recursionLimit: number };
@@ -263,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       host: vars.HOST ?? '0.0.0.0',
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES ?? 1024 * 1024,
       shutdownGraceMs: vars.SHUTDOWN_GRACE_MS ?? 10_000,
+      workers: vars.API_WORKERS === 'auto' ? availableParallelism() : Number(vars.API_WORKERS ?? 1),
     },
     redis: {
       url: vars.REDIS_URL,
