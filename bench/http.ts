@@ -3,8 +3,15 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 /**
  * One HTTP client for the floor, our service and the peer, so that client costs cancel out of the
  * comparison. Keep-alive with unbounded sockets: C users really are C concurrent connections.
+ *
+ * Node's servers close a keep-alive socket after 5 s idle (`Keep-Alive: timeout=5`), and a request sent
+ * on a socket the server is closing fails with ECONNRESET. Given a `timeout`, the agent gives a free
+ * socket the smaller of it and the server's hint minus 1 s, and destroys it when that runs out (Node 20's
+ * `keepSocketAlive`; without a `timeout` the hint is ignored), so idle sockets go before the server drops
+ * them. A socket in use has the request's own timeout instead (`req.setTimeout` in `send`) and the agent
+ * only destroys free sockets on a timeout: a stream waiting seconds for its first token is not cut.
  */
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, timeout: 4_000 });
 
 export function closeClient(): void {
   agent.destroy();

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { HumanMessage } from '@langchain/core/messages';
+import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
@@ -12,13 +12,15 @@ import { streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-str
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
 import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
 import { AGENT_INSTRUCTIONS } from './service';
-import { round } from './stats';
+import { round, summarize } from './stats';
 
 /**
  * The service's CPU per answer, taken apart: the same answer produced in process by each layer the
  * service stacks, from the model client up to the turn the service streams. Each layer runs in a fresh
  * process of its own (warmed up, then measured) against the same model server and Redis, so the
- * differences between consecutive layers are what each adds.
+ * differences between consecutive layers are what each adds. Each layer is measured twice: answers 20 at
+ * a time for the CPU of a whole answer, then answers one at a time for the CPU spent before the first
+ * token, which only one answer at a time can attribute to that answer.
  */
 export const LAYERS = [
   {
@@ -54,6 +56,14 @@ export interface LayerFigure {
   wallMsPerAnswer: number;
   /** CPU per answer minus the previous layer's. */
   addedCpuMs: number | null;
+  /** Answers run one at a time, after a warm-up, for the figures up to the first token. */
+  firstTokenAnswers: number;
+  /** CPU of the process from the start of an answer to its first token (one at a time): mean, p50. */
+  cpuMsToFirstToken: number;
+  cpuMsToFirstTokenP50: number;
+  /** Wall time from the start of an answer to its first token (one at a time): mean, p50. */
+  wallMsToFirstToken: number;
+  wallMsToFirstTokenP50: number;
 }
 
 export interface LayerOptions {
@@ -65,7 +75,12 @@ export interface LayerOptions {
   timeoutMs: number;
 }
 
-type Report = { cpuMs: number; wallMs: number; turns: number } | { error: string };
+type Report =
+  | { cpuMs: number; wallMs: number; turns: number; firstToken: { cpuMs: number[]; wallMs: number[] } }
+  | { error: string };
+
+/** One answer of a layer, read to its end; `onToken` is called for each content token it yields. */
+type Answer = (onToken: () => void) => Promise<void>;
 
 /** Measures every layer, one child process each, one after the other. */
 export async function benchLayers(options: LayerOptions): Promise<LayerFigure[]> {
@@ -75,6 +90,9 @@ export async function benchLayers(options: LayerOptions): Promise<LayerFigure[]>
     const report = await runLayer(name, options);
     if ('error' in report) throw new Error(`layer ${name}: ${report.error}`);
     const cpuMsPerAnswer = round(report.cpuMs / report.turns, 2);
+    const cpu = summarize(report.firstToken.cpuMs);
+    const wall = summarize(report.firstToken.wallMs);
+    if (!cpu || !wall) throw new Error(`layer ${name}: no first token measured`);
     figures.push({
       layer: name,
       what,
@@ -83,6 +101,11 @@ export async function benchLayers(options: LayerOptions): Promise<LayerFigure[]>
       cpuMsPerAnswer,
       wallMsPerAnswer: round(report.wallMs / report.turns, 2),
       addedCpuMs: previous === null ? null : round(cpuMsPerAnswer - previous, 2),
+      firstTokenAnswers: cpu.n,
+      cpuMsToFirstToken: cpu.mean,
+      cpuMsToFirstTokenP50: cpu.p50,
+      wallMsToFirstToken: wall.mean,
+      wallMsToFirstTokenP50: wall.p50,
     });
     previous = cpuMsPerAnswer;
   }
@@ -111,13 +134,17 @@ function runLayer(name: LayerName, options: LayerOptions): Promise<Report> {
   });
 }
 
-/** One answer of the layer, read to its end. */
-function answerOf(name: LayerName, options: LayerOptions, redis: Redis): () => Promise<void> {
+/**
+ * One answer of the layer. A token is what the layer hands on with content in it: a chunk with
+ * `delta.content` (openai), a message chunk with text (chat-model), a `messages` event with text (graph),
+ * a `text-delta` (turn).
+ */
+function answerOf(name: LayerName, options: LayerOptions, redis: Redis): Answer {
   const settings = { model: 'scripted-model', apiKey: 'bench', baseURL: options.modelURL, maxRetries: 0 };
   const question = 'Hello?';
   if (name === 'openai') {
     const client = new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: 0 });
-    return async () => {
+    return async (onToken) => {
       const stream = await client.chat.completions.create({
         model: settings.model,
         stream: true,
@@ -127,13 +154,13 @@ function answerOf(name: LayerName, options: LayerOptions, redis: Redis): () => P
           { role: 'user', content: question },
         ],
       });
-      for await (const chunk of stream) void chunk;
+      for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) onToken();
     };
   }
   const llm = createChatModel(settings);
   if (name === 'chat-model') {
-    return async () => {
-      for await (const chunk of await llm.stream([new HumanMessage(question)])) void chunk;
+    return async (onToken) => {
+      for await (const chunk of await llm.stream([new HumanMessage(question)])) if (chunk.text) onToken();
     };
   }
   const checkpointer = name === 'graph' ? undefined : new RedisSaver(redis, { keyPrefix: 'bench-layers:' });
@@ -157,23 +184,26 @@ function answerOf(name: LayerName, options: LayerOptions, redis: Redis): () => P
         return { messages: values?.messages ?? [], pending: [], handover };
       },
     };
-    return async () => {
+    return async (onToken) => {
       const userMessage: UIMessage = {
         id: randomUUID(),
         role: 'user',
         parts: [{ type: 'text', text: question }],
       };
       const input = { threadId: randomUUID(), userMessage, signal: new AbortController().signal };
-      for await (const chunk of streamTurn(graph, input, turnOptions)) void chunk;
+      for await (const chunk of streamTurn(graph, input, turnOptions))
+        if (chunk.type === 'text-delta') onToken();
     };
   }
-  return async () => {
+  return async (onToken) => {
     const events = await graph.stream({ messages: [new HumanMessage(question)] } as never, {
       configurable: { thread_id: randomUUID() },
       streamMode: ['values', 'messages'],
       durability: TURN_DURABILITY,
     });
-    for await (const event of events) void event;
+    for await (const [mode, payload] of events as AsyncIterable<[string, unknown]>) {
+      if (mode === 'messages' && (payload as [BaseMessage, unknown])[0].text) onToken();
+    }
   };
 }
 
@@ -182,11 +212,12 @@ async function measureLayer(name: LayerName, options: LayerOptions): Promise<Rep
   await redis.connect();
   try {
     const answer = answerOf(name, options, redis);
+    const ignore = () => undefined;
     const run = async (count: number) => {
       let next = 0;
       await Promise.all(
         Array.from({ length: options.concurrency }, async () => {
-          while (next++ < count) await answer();
+          while (next++ < count) await answer(ignore);
         }),
       );
     };
@@ -195,11 +226,27 @@ async function measureLayer(name: LayerName, options: LayerOptions): Promise<Rep
     const start = performance.now();
     await run(options.turns);
     const used = process.cpuUsage(cpu);
-    return {
-      cpuMs: (used.user + used.system) / 1000,
-      wallMs: performance.now() - start,
-      turns: options.turns,
+    const wallMs = performance.now() - start;
+    // One at a time, the process's CPU between an answer's start and its first token is that answer's.
+    // The warm-up lets what the concurrent answers left (garbage, pending timers) settle first.
+    const firstToken = { cpuMs: [] as number[], wallMs: [] as number[] };
+    const alone = async (record: boolean) => {
+      const cpuAtStart = process.cpuUsage();
+      const startedAt = performance.now();
+      let first = true;
+      await answer(() => {
+        if (!first) return;
+        first = false;
+        if (!record) return;
+        const spent = process.cpuUsage(cpuAtStart);
+        firstToken.wallMs.push(performance.now() - startedAt);
+        firstToken.cpuMs.push((spent.user + spent.system) / 1000);
+      });
+      if (first) throw new Error('an answer without a token');
     };
+    for (let i = 0; i < Math.min(options.warmUp, 50); i++) await alone(false);
+    for (let i = 0; i < options.turns; i++) await alone(true);
+    return { cpuMs: (used.user + used.system) / 1000, wallMs, turns: options.turns, firstToken };
   } finally {
     redis.disconnect();
   }

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IdleFigures } from './idle';
-import type { LayerFigure } from './layers';
+import type { LayerFigure, LayerName } from './layers';
 import type { ScenarioResult } from './load';
 import type { CallbackFigures, ListToolsFigures, Unavailable } from './mcp';
 import type { ProfileSummary } from './profile';
-import { diff, ratio, type Summary } from './stats';
+import { diff, ratio, round, type Summary } from './stats';
 
 export interface Skipped {
   skipped: string;
@@ -60,7 +60,72 @@ export interface Results {
   layers: LayerFigure[] | Unavailable | Skipped | null;
   profile: ProfileSummary | null;
   targets: Target[];
+  /** What the layers of this run imply for any service built on them, on this machine. */
+  stackBounds: StackBounds | NotMeasured | null;
   notes: string[];
+}
+
+export interface NotMeasured {
+  notMeasured: string;
+}
+
+/**
+ * Bounds that follow from the layers' figures and the machine's CPU count alone, whatever the service
+ * built on the layers does on top of them.
+ */
+export interface StackBounds {
+  cpus: number;
+  assumptions: string[];
+  /** TTFT lower bounds for C users arriving together, one per C measured. */
+  ttft: TtftBound[];
+  /** Upper bounds of the tokens/s of the whole machine, one per layer. */
+  tokensPerSecond: ThroughputBound[];
+}
+
+export interface TtftBound {
+  concurrency: number;
+  layer: LayerName;
+  /** The layer's mean CPU from an answer's start to its first token, answers one at a time. */
+  cpuMsToFirstToken: number;
+  /** ceil(0.5·C) × cpuMsToFirstToken / cpus */
+  p50AtLeastMs: number;
+  /** ceil(0.99·C) × cpuMsToFirstToken / cpus */
+  p99AtLeastMs: number;
+  /** Per cell of this C (one per model pace). */
+  cells: TtftBoundCell[];
+}
+
+export interface TtftBoundCell {
+  delayMs: number;
+  /**
+   * The floor's TTFT in the cell, and the overhead over it the bound leaves at least, counted from the
+   * users' start (for ours: from thread creation; the stream requests alone do not arrive together).
+   */
+  floorP50Ms: number | null;
+  floorP99Ms: number | null;
+  overheadP50AtLeastMs: number | null;
+  overheadP99AtLeastMs: number | null;
+  /**
+   * Ours counted from thread creation: the users of a wave start together, as the bound assumes (a
+   * stream request comes after its thread's creation, so they do not arrive together).
+   */
+  oursP50Ms: number | null;
+  oursP99Ms: number | null;
+  oursP50OverBound: number | null;
+  oursP99OverBound: number | null;
+}
+
+export interface ThroughputBound {
+  layer: LayerName;
+  /** The layer's CPU per answer, 20 answers at a time. */
+  cpuMsPerAnswer: number;
+  tokensPerAnswer: number;
+  /** cpus × 1000 / cpuMsPerAnswer × tokensPerAnswer */
+  tokensPerSecondAtMost: number;
+  /** Ours in the cell of the tokens/s target, and ours / the bound. */
+  where: string;
+  ours: number | null;
+  oursOverBound: number | null;
 }
 
 export function measured(cell: Cell | undefined): ScenarioResult | undefined {
@@ -196,6 +261,85 @@ export function evaluateTargets(results: Results): Target[] {
       lt ? `${lt.warmMs?.n ?? 0} calls` : 'not measured',
     ),
   ];
+}
+
+/** The layer every turn of a LangGraph + ChatOpenAI service runs through, and the model client alone. */
+const GRAPH_LAYER: LayerName = 'graph+checkpoints';
+const CLIENT_LAYER: LayerName = 'chat-model';
+
+export const BOUND_ASSUMPTIONS = [
+  'every CPU of the machine is busy with the runs all the time and nothing else runs on it: generous, as ' +
+    'the benchmark, the model and Redis share the machine and a Node process runs its JavaScript on one thread',
+  `each run spends before its first token the mean CPU the ${GRAPH_LAYER} layer spent from an answer's start ` +
+    'to its first token, answers one at a time in process, garbage collections included: a service adds ' +
+    'HTTP, its thread, run log and UI mapping, and the time the model takes is not counted',
+  'the C users of a wave start together, so the k-th first token cannot come before k runs have done that ' +
+    'work: TTFT pXX ≥ ceil(XX/100 · C) × that CPU / CPUs; ours is compared counted from thread creation, ' +
+    'when its users start',
+  "tokens/s ≤ CPUs × 1000 / CPU ms per answer × tokens per answer, with the layer's CPU per answer measured " +
+    '20 answers at a time',
+];
+
+/** The bounds the layers of this run imply, or why there are none. */
+export function evaluateStackBounds(results: Results): StackBounds | NotMeasured {
+  const layers = results.layers;
+  if (!Array.isArray(layers)) {
+    const why = !layers ? 'layers not run' : 'skipped' in layers ? layers.skipped : layers.reason;
+    return { notMeasured: `layers: ${why}` };
+  }
+  const cpus = Number(results.machine.cpus);
+  const graph = layers.find((l) => l.layer === GRAPH_LAYER);
+  const client = layers.find((l) => l.layer === CLIENT_LAYER);
+  if (!graph || !client || !(cpus > 0)) return { notMeasured: 'a layer or the CPU count is missing' };
+  const requested = Array.isArray(results.options.concurrency)
+    ? (results.options.concurrency as number[])
+    : [];
+  const cs = [...new Set([...requested, ...results.scenarios.map((s) => s.concurrency)])].sort(
+    (a, b) => a - b,
+  );
+  const ttft = cs.map((c): TtftBound => {
+    const atLeast = (q: number) => round((Math.ceil(q * c) * graph.cpuMsToFirstToken) / cpus, 1);
+    const p50AtLeastMs = atLeast(0.5);
+    const p99AtLeastMs = atLeast(0.99);
+    const cells = results.scenarios
+      .filter((s) => s.concurrency === c)
+      .map((s): TtftBoundCell => {
+        const floor = measured(s.floor)?.ttftMs;
+        const ours = measured(s.ours)?.ttftWithThreadMs;
+        const over = (bound: number, f: number | undefined) =>
+          f === undefined ? null : round(Math.max(0, bound - f), 1);
+        return {
+          delayMs: s.delayMs,
+          floorP50Ms: floor?.p50 ?? null,
+          floorP99Ms: floor?.p99 ?? null,
+          overheadP50AtLeastMs: over(p50AtLeastMs, floor?.p50),
+          overheadP99AtLeastMs: over(p99AtLeastMs, floor?.p99),
+          oursP50Ms: ours?.p50 ?? null,
+          oursP99Ms: ours?.p99 ?? null,
+          oursP50OverBound: ratio(ours?.p50, p50AtLeastMs),
+          oursP99OverBound: ratio(ours?.p99, p99AtLeastMs),
+        };
+      });
+    const cpuMsToFirstToken = graph.cpuMsToFirstToken;
+    return { concurrency: c, layer: GRAPH_LAYER, cpuMsToFirstToken, p50AtLeastMs, p99AtLeastMs, cells };
+  });
+  // The cell of the tokens/s target: C = 200 without model delay if it ran.
+  const cell = find(results, 200, [0, 10]);
+  const ours = measured(cell?.ours)?.tokensPerSecond ?? null;
+  const tokensPerAnswer = Number(results.options.tokens);
+  const tokensPerSecond = [graph, client].map((l): ThroughputBound => {
+    const atMost = Math.round(((cpus * 1000) / l.cpuMsPerAnswer) * tokensPerAnswer);
+    return {
+      layer: l.layer,
+      cpuMsPerAnswer: l.cpuMsPerAnswer,
+      tokensPerAnswer,
+      tokensPerSecondAtMost: atMost,
+      where: cell ? `ours at C=${cell.concurrency}, ${cell.delayMs} ms/token` : 'not measured',
+      ours,
+      oursOverBound: ratio(ours, atMost, 3),
+    };
+  });
+  return { cpus, assumptions: BOUND_ASSUMPTIONS, ttft, tokensPerSecond };
 }
 
 export function writeResults(file: string, results: Results): void {

@@ -17,7 +17,14 @@ import { parseOptions, wavesFor, type BenchOptions } from './options';
 import { PEER_GRAPH_ID, startPeer, type Peer } from './peer';
 import { Children, findChild, ProcessMeter } from './proc';
 import { newestProfile, summarizeProfile } from './profile';
-import { compare, evaluateTargets, writeResults, type Cell, type Results } from './report';
+import {
+  compare,
+  evaluateStackBounds,
+  evaluateTargets,
+  writeResults,
+  type Cell,
+  type Results,
+} from './report';
 import { AGENT_INSTRUCTIONS, snapshotBundle, startService, type Service } from './service';
 import { printTable } from './table';
 import { RedisCommandCounter } from './redis-stats';
@@ -85,6 +92,7 @@ function emptyResults(options: BenchOptions): Results {
     layers: null,
     profile: null,
     targets: [],
+    stackBounds: null,
     notes: [],
   };
 }
@@ -284,6 +292,7 @@ async function entry(): Promise<void> {
   results.finishedAt ??= new Date().toISOString();
   results.machine.loadAverageAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   results.targets = evaluateTargets(results);
+  results.stackBounds = evaluateStackBounds(results);
   writeResults(options.out, results);
   printTable(results, log);
   log(`\nresults: ${options.out}`);

@@ -105,11 +105,15 @@ export function printTable(results: Results, log: (line: string) => void): void 
   const layers = results.layers;
   if (Array.isArray(layers)) {
     log(
-      `CPU per answer by layer, in process (${layers[0]?.concurrency ?? '–'} answers at a time, no model delay):`,
+      `CPU per answer by layer, in process (${layers[0]?.concurrency ?? '–'} answers at a time, no model delay);` +
+        ` to the first token, one answer at a time: CPU mean / p50, wall p50:`,
     );
     for (const l of layers) {
       const added = l.addedCpuMs === null ? '' : ` (+${num(l.addedCpuMs)})`;
-      log(`  ${l.layer.padEnd(18)} ${num(l.cpuMsPerAnswer).padStart(7)} ms${added.padEnd(10)} ${l.what}`);
+      const first = `${num(l.cpuMsToFirstToken)} / ${num(l.cpuMsToFirstTokenP50)}, ${num(l.wallMsToFirstTokenP50)} ms`;
+      log(
+        `  ${l.layer.padEnd(18)} ${num(l.cpuMsPerAnswer).padStart(7)} ms${added.padEnd(10)} ${first.padEnd(22)} ${l.what}`,
+      );
     }
     const service = results.scenarios
       .filter((s) => s.delayMs === 0 && s.concurrency > 1)
@@ -140,6 +144,45 @@ export function printTable(results: Results, log: (line: string) => void): void 
   for (const t of results.targets) {
     const verdict = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
     log(`  ${verdict.padEnd(12)} ${t.name}: ${num(t.value, 2)} ${t.unit} (goal ${t.goal}; ${t.where})`);
+  }
+  printBounds(results.stackBounds, log);
+}
+
+/** The bounds the layers imply, next to the targets they put out of reach and ours' figures. */
+function printBounds(bounds: Results['stackBounds'], log: (line: string) => void): void {
+  if (!bounds || 'notMeasured' in bounds) {
+    log(`bounds implied by the stack: not measured${bounds ? ` (${bounds.notMeasured})` : ''}`);
+    return;
+  }
+  const any = 'for any LangGraph+ChatOpenAI service on this machine';
+  log(
+    `bounds implied by the stack (the layers of this run; ${bounds.cpus} CPUs all busy with the runs, ` +
+      `nothing else running, which is generous; see bench/README.md):`,
+  );
+  for (const t of bounds.ttft) {
+    log(
+      `  TTFT at C=${t.concurrency} ≥ ${num(t.p99AtLeastMs)} ms p99, ≥ ${num(t.p50AtLeastMs)} ms p50 ${any} ` +
+        `(${t.layer}: ${num(t.cpuMsToFirstToken, 2)} ms CPU before the first token, runs one at a time)`,
+    );
+    const target =
+      t.concurrency === 200 ? ' (target: p99 ≤ 500)' : t.concurrency === 1 ? ' (target: p50 ≤ 10)' : '';
+    for (const c of t.cells) {
+      log(
+        `      ${c.delayMs} ms/token, counted from the users' start: overhead over the floor ≥ ` +
+          `${num(c.overheadP99AtLeastMs)} ms p99, ≥ ${num(c.overheadP50AtLeastMs)} ms p50${target}; ` +
+          `ours (from thread creation) ${num(c.oursP99Ms)} ms p99 ` +
+          `(${num(c.oursP99OverBound, 2)}× the bound), ${num(c.oursP50Ms)} ms p50 (${num(c.oursP50OverBound, 2)}×)`,
+      );
+    }
+  }
+  const tps = (v: number) => v.toLocaleString('en-US');
+  for (const l of bounds.tokensPerSecond) {
+    const who = l.layer === 'graph+checkpoints' ? any : `with the ${l.layer} layer alone, no graph`;
+    log(
+      `  tokens/s ≤ ${tps(l.tokensPerSecondAtMost)} ${who} (${l.layer}: ${num(l.cpuMsPerAnswer, 2)} ms CPU per ` +
+        `${l.tokensPerAnswer}-token answer) (target ≥ 10,000 with ≤ 5 ms CPU per answer); ` +
+        `${l.where}: ${l.ours ?? '–'} tokens/s, ${num(l.oursOverBound, 3)} of the bound`,
+    );
   }
 }
 
