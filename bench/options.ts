@@ -18,6 +18,8 @@ export interface BenchOptions {
   listToolsWarm: number;
   /** Answers per layer for the in-process breakdown of the CPU per answer; 0 skips it. */
   layerTurns: number;
+  /** API_WORKERS of the instance measured as ours (the idle-stream and OAuth instances keep 1). */
+  workers: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -30,6 +32,7 @@ export const USAGE = `npm run bench -- [options]
   --no-peer             skip LangGraph's API server
   --no-mcp              skip list-tools and OAuth callback delivery
   --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips)
+  --workers N           ours served by N worker processes (API_WORKERS, default 1); CPU and RSS summed
   --profile             run the service with --cpu-prof and print its top frames
   --time-limit-s N      stop starting measurements after N s (default 1200; quick 100)
   --out FILE            results file (default bench/results/latest.json)`;
@@ -68,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     listToolsCold: quick ? 5 : 20,
     listToolsWarm: quick ? 100 : 500,
     layerTurns: quick ? 150 : 400,
+    workers: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -82,6 +86,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--no-peer') o.peer = false;
     else if (arg === '--no-mcp') o.mcp = false;
     else if (arg === '--layers') o.layerTurns = int(next(), arg, 0, 100_000);
+    else if (arg === '--workers') o.workers = int(next(), arg, 1, 64);
     else if (arg === '--profile') o.profile = true;
     else if (arg === '--time-limit-s') o.timeLimitS = int(next(), arg, 10, 24 * 3600);
     else if (arg === '--out') o.out = next() ?? o.out;

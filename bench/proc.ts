@@ -59,6 +59,8 @@ export class ProcessMeter {
   constructor(
     readonly root: number,
     private readonly tree = false,
+    /** For a tree: its largest member (a server behind launchers), or the sum (workers of one server). */
+    private readonly rss: 'largest' | 'sum' = 'largest',
   ) {}
 
   pids(): number[] {
@@ -69,9 +71,13 @@ export class ProcessMeter {
     return this.pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
   }
 
-  /** For a tree, the largest member: the server, not the launchers in front of it. */
+  /**
+   * For a tree, the largest member (the server, not the launchers in front of it) or the sum of all; summed
+   * peaks (`VmHWM`) may come from different moments, so their sum is at most an overestimate.
+   */
   rssKb(field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-    return Math.max(0, ...this.pids().map((pid) => statusKb(pid, field)));
+    const each = this.pids().map((pid) => statusKb(pid, field));
+    return this.rss === 'sum' ? each.reduce((a, b) => a + b, 0) : Math.max(0, ...each);
   }
 }
 

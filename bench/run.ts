@@ -138,8 +138,15 @@ async function main(
         ),
       )
     : Promise.resolve(new Error('disabled (--no-peer)'));
-  const ours: Service = await startService({ ...serviceOptions('ours', portA), profileDir });
-  log(`ours ${ours.baseUrl} (pid ${ours.child.pid})${profileDir ? `, profiling into ${profileDir}` : ''}`);
+  const ours: Service = await startService({
+    ...serviceOptions('ours', portA),
+    profileDir,
+    workers: options.workers,
+  });
+  const served = options.workers > 1 ? `, ${options.workers} workers` : '';
+  log(
+    `ours ${ours.baseUrl} (pid ${ours.child.pid}${served})${profileDir ? `, profiling into ${profileDir}` : ''}`,
+  );
   const peer = await peerStart;
   if (peer instanceof Error) {
     // A peer that did not come up must not compete for the CPU with what is measured.

@@ -34,6 +34,8 @@ export interface ServiceOptions {
   children: Children;
   /** A folder to write a V8 CPU profile into (`--cpu-prof`). */
   profileDir?: string;
+  /** API_WORKERS: with more than one, the meter sums the CPU and RSS of the primary and its workers. */
+  workers?: number;
 }
 
 /**
@@ -65,6 +67,16 @@ export function snapshotBundle(): string {
   return target;
 }
 
+/** Until the primary and its workers are all there and their CPU use has gone quiet (start-up done). */
+async function settled(meter: ProcessMeter, processes: number, deadline: number): Promise<void> {
+  let last = -1;
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const cpu = meter.cpuMs();
+    if (meter.pids().length >= processes && last >= 0 && cpu - last < 20) return;
+    last = cpu;
+  }
+}
 /** Runs the production bundle as a child process and waits for GET /health. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { agentsFile, serversFile } = writeSeeds(options.workDir);
@@ -92,6 +104,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       RATE_LIMIT_STREAM_PER_MIN: '100000',
       RATE_LIMIT_CALLBACK_PER_MIN: '100000',
       MCP_ALLOW_PRIVATE_NETWORKS: 'true',
+      API_WORKERS: String(options.workers ?? 1),
     },
   });
   let output = '';
@@ -108,7 +121,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
     const health = await httpJson('GET', `${baseUrl}/health`, undefined, 2000).catch(() => undefined);
     if (health?.status === 200) {
-      const meter = new ProcessMeter(child.pid ?? -1);
+      const workers = options.workers ?? 1;
+      const meter =
+        workers > 1 ? new ProcessMeter(child.pid ?? -1, true, 'sum') : new ProcessMeter(child.pid ?? -1);
+      // Every worker must have started, not only the one that answered (their lines are at info level).
+      if (workers > 1) await settled(meter, workers + 1, deadline);
       return { name: options.name, baseUrl, child, meter, output: () => output, stop };
     }
     await new Promise((r) => setTimeout(r, 100));
