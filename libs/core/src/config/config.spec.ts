@@ -90,7 +90,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).http.workers).toBe(1);
     expect(loadConfig({ API_WORKERS: '' }).http.workers).toBe(1);
     expect(loadConfig({ API_WORKERS: '3' }).http.workers).toBe(3);
-    expect(loadConfig({ API_WORKERS: 'auto' }).http.workers).toBe(availableParallelism());
+    expect(loadConfig({ API_WORKERS: 'auto' }).http.workers).toBe(Math.min(availableParallelism(), 64));
   });
 
   it('lets REDIS_URL win over host and port', () => {

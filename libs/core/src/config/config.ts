@@ -277,7 +277,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       host: vars.HOST ?? '0.0.0.0',
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES ?? 1024 * 1024,
       shutdownGraceMs: vars.SHUTDOWN_GRACE_MS ?? 10_000,
-      workers: vars.API_WORKERS === 'auto' ? availableParallelism() : Number(vars.API_WORKERS ?? 1),
+      workers:
+        vars.API_WORKERS === 'auto' ? Math.min(availableParallelism(), 64) : Number(vars.API_WORKERS ?? 1),
     },
     redis: {
       url: vars.REDIS_URL,
