@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startScriptedModel, type ScriptedModel } from '@auxilia/testing';
-import { startApp, type RunningApp } from './support/app';
+import { scriptedModelEnv, startApp, type RunningApp } from './support/app';
 import { API_BUNDLE, requireBuild, spawnApi, type ApiProcess } from './support/process';
 import { chatBody, parseSse, readChunks, readEventsThenDrop, userMessage } from './threads-client';
 
@@ -22,10 +22,7 @@ describe('runs when their instance stops', () => {
     env = {
       REDIS_URL: process.env.TEST_REDIS_URL ?? '',
       REDIS_KEY_PREFIX: `killed-${randomUUID().slice(0, 8)}:`,
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_MODEL: 'scripted-model',
-      OPENAI_MAX_RETRIES: '0',
+      ...scriptedModelEnv(model.baseURL),
       RUN_LIVENESS_TIMEOUT_MS: '5000',
       ENCRYPTION_KEY: 'a'.repeat(64),
     };

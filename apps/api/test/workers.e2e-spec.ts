@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startScriptedModel, type ScriptedModel } from '@auxilia/testing';
+import { scriptedModelEnv } from './support/app';
 import { API_BUNDLE, requireBuild, runProcess, spawnApi, type ApiProcess } from './support/process';
 import { NodeChat, readChunks, threadsTransport, userMessage, chatBody } from './threads-client';
 
@@ -72,10 +73,7 @@ describe('the service on several worker processes (API_WORKERS)', () => {
       API_WORKERS: '2',
       REDIS_URL: process.env.TEST_REDIS_URL ?? '',
       REDIS_KEY_PREFIX: `workers-${randomUUID().slice(0, 8)}:`,
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_MODEL: 'scripted-model',
-      OPENAI_MAX_RETRIES: '0',
+      ...scriptedModelEnv(model.baseURL),
     };
     api = await spawnApi(env);
     primary = api.child.pid!;
