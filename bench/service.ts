@@ -77,6 +77,7 @@ async function settled(meter: ProcessMeter, processes: number, deadline: number)
     last = cpu;
   }
 }
+
 /** Runs the production bundle as a child process and waits for GET /health. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { agentsFile, serversFile } = writeSeeds(options.workDir);
