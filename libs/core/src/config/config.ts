@@ -24,6 +24,9 @@ const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
+/** Most API_WORKERS processes, `auto` included (the pattern below spells the same bound). */
+const MAX_API_WORKERS = 64;
+
 const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /** The environment the service reads, each variable checked once at start-up. */
@@ -68,7 +71,9 @@ export class EnvironmentVariables {
   // Processes serving the API on one port; `auto` is one per CPU the service may run on.
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Matches(/^(auto|[1-9]|[1-5]\d|6[0-4])$/, { message: 'must be auto or a whole number from 1 to 64' })
+  @Matches(/^(auto|[1-9]|[1-5]\d|6[0-4])$/, {
+    message: `must be auto or a whole number from 1 to ${MAX_API_WORKERS}`,
+  })
   API_WORKERS?: string;
 
   @IsOptional()
@@ -278,7 +283,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES ?? 1024 * 1024,
       shutdownGraceMs: vars.SHUTDOWN_GRACE_MS ?? 10_000,
       workers:
-        vars.API_WORKERS === 'auto' ? Math.min(availableParallelism(), 64) : Number(vars.API_WORKERS ?? 1),
+        vars.API_WORKERS === 'auto'
+          ? Math.min(availableParallelism(), MAX_API_WORKERS)
+          : Number(vars.API_WORKERS ?? 1),
     },
     redis: {
       url: vars.REDIS_URL,
