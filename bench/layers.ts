@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
@@ -79,6 +81,34 @@ type Report =
   | { cpuMs: number; wallMs: number; turns: number; firstToken: { cpuMs: number[]; wallMs: number[] } }
   | { error: string };
 
+/** Resident memory of one layer holding answers open, the model holding them before their first chunk. */
+export interface HeldFigure {
+  layer: LayerName;
+  /** Answers started per step; two steps, one after the other. */
+  perStep: number;
+  /** Answers whose model response headers had arrived after each step. */
+  open: [number, number];
+  /** Median VmRSS before any answer, after step 1 and after step 2. */
+  rssKb: [number, number, number];
+  /** (VmRSS after step 2 − after step 1) / answers opened in step 2. */
+  rssPerAnswerKb: number | null;
+  /** The same for the V8 heap in use (`heapUsed`, garbage not yet collected included). */
+  heapPerAnswerKb: number | null;
+}
+
+export interface HeldOptions {
+  modelURL: string;
+  redisUrl: string;
+  perStep: number;
+  openTimeoutMs: number;
+  settleMs: number;
+  timeoutMs: number;
+}
+
+type HeldReport =
+  | { open: [number, number]; rssKb: [number, number, number]; heapKb: [number, number, number] }
+  | { error: string };
+
 /** One answer of a layer, read to its end; `onToken` is called for each content token it yields. */
 type Answer = (onToken: () => void) => Promise<void>;
 
@@ -112,18 +142,52 @@ export async function benchLayers(options: LayerOptions): Promise<LayerFigure[]>
   return figures;
 }
 
+/**
+ * What each layer keeps in memory per answer it holds open, measured like the service's idle streams
+ * (`idle.ts`): in a fresh process per layer, answers the model holds before their first chunk are started
+ * in two equal steps, and the cost of one more is the growth of the second step. The caller has the
+ * model hold every answer before its first chunk for longer than this lasts.
+ */
+export async function benchHeldLayers(options: HeldOptions): Promise<HeldFigure[]> {
+  const figures: HeldFigure[] = [];
+  for (const { name } of LAYERS) {
+    const report = await runChild<HeldReport>('--held', name, options, options.timeoutMs);
+    if ('error' in report) throw new Error(`layer ${name}, held answers: ${report.error}`);
+    const added = report.open[1] - report.open[0];
+    const perAnswer = (kb: number[]) => (added > 0 ? round((kb[2] - kb[1]) / added, 1) : null);
+    figures.push({
+      layer: name,
+      perStep: options.perStep,
+      open: report.open,
+      rssKb: report.rssKb,
+      rssPerAnswerKb: perAnswer(report.rssKb),
+      heapPerAnswerKb: perAnswer(report.heapKb),
+    });
+  }
+  return figures;
+}
+
 function runLayer(name: LayerName, options: LayerOptions): Promise<Report> {
-  const child = fork(join(__dirname, 'layers.js'), ['--layer', name, JSON.stringify(options)], {
+  return runChild<Report>('--layer', name, options, options.timeoutMs);
+}
+
+function runChild<R>(
+  mode: string,
+  name: LayerName,
+  options: object,
+  timeoutMs: number,
+): Promise<R | { error: string }> {
+  const child = fork(join(__dirname, 'layers.js'), [mode, name, JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [],
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
   });
-  return new Promise<Report>((resolve) => {
+  return new Promise<R | { error: string }>((resolve) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve({ error: `no result within ${options.timeoutMs} ms` });
-    }, options.timeoutMs);
-    child.once('message', (msg: Report) => {
+      resolve({ error: `no result within ${timeoutMs} ms` });
+    }, timeoutMs);
+    child.once('message', (msg: R) => {
       clearTimeout(timer);
       resolve(msg);
     });
@@ -139,7 +203,7 @@ function runLayer(name: LayerName, options: LayerOptions): Promise<Report> {
  * `delta.content` (openai), a message chunk with text (chat-model), a `messages` event with text (graph),
  * a `text-delta` (turn).
  */
-function answerOf(name: LayerName, options: LayerOptions, redis: Redis): Answer {
+function answerOf(name: LayerName, options: { modelURL: string }, redis: Redis): Answer {
   const settings = { model: 'scripted-model', apiKey: 'bench', baseURL: options.modelURL, maxRetries: 0 };
   const question = 'Hello?';
   if (name === 'openai') {
@@ -252,10 +316,71 @@ async function measureLayer(name: LayerName, options: LayerOptions): Promise<Rep
   }
 }
 
-if (require.main === module && process.argv[2] === '--layer') {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function vmRssKb(): number {
+  const line = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!line) throw new Error('no VmRSS in /proc/self/status');
+  return Number(line[1]);
+}
+
+/** The medians of a few readings of VmRSS and of the heap in use: one can land on a collection. */
+async function memoryKb(): Promise<{ rss: number; heap: number }> {
+  const rss: number[] = [];
+  const heap: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    if (i > 0) await sleep(200);
+    rss.push(vmRssKb());
+    heap.push(process.memoryUsage().heapUsed / 1024);
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[2];
+  return { rss: median(rss), heap: round(median(heap), 0) };
+}
+
+async function measureHeld(name: LayerName, options: HeldOptions): Promise<HeldReport> {
+  const redis = new Redis(options.redisUrl, { lazyConnect: true });
+  await redis.connect();
+  const answer = answerOf(name, options, redis);
+  // Every layer's model request goes through the process's fetch (undici), which reports each response's
+  // headers: the model sends them before it holds the answer, so they mark an answer as open.
+  let open = 0;
+  subscribe('undici:request:headers', () => open++);
+  const errors: string[] = [];
+  const step = async () => {
+    const target = open + options.perStep;
+    // Started in batches, as the service's idle streams are opened: answers held open, not a storm.
+    for (let i = 0; i < options.perStep; i += 50) {
+      for (let j = 0; j < Math.min(50, options.perStep - i); j++) {
+        answer(() => undefined).catch((err: unknown) => errors.push(String(err)));
+      }
+      const batchTarget = open + Math.min(50, options.perStep - i);
+      const until = performance.now() + options.openTimeoutMs;
+      while (open < batchTarget && performance.now() < until && errors.length === 0) await sleep(20);
+    }
+    if (errors.length > 0) throw new Error(errors[0]);
+    if (open < target) throw new Error(`${open} of ${target} answers open after the time limit`);
+    await sleep(options.settleMs);
+    return { open, memory: await memoryKb() };
+  };
+  await sleep(options.settleMs);
+  const before = await memoryKb();
+  const first = await step();
+  const second = await step();
+  return {
+    open: [first.open, second.open],
+    rssKb: [before.rss, first.memory.rss, second.memory.rss],
+    heapKb: [before.heap, first.memory.heap, second.memory.heap],
+  };
+}
+
+if (require.main === module && (process.argv[2] === '--layer' || process.argv[2] === '--held')) {
   const name = process.argv[3] as LayerName;
-  const options = JSON.parse(process.argv[4]) as LayerOptions;
-  measureLayer(name, options).then(
+  const measure =
+    process.argv[2] === '--layer'
+      ? measureLayer(name, JSON.parse(process.argv[4]) as LayerOptions)
+      : measureHeld(name, JSON.parse(process.argv[4]) as HeldOptions);
+  // The held answers are still open: the process ends once its report is sent.
+  measure.then(
     (report) => process.send?.(report, () => process.exit(0)),
     (err: unknown) => process.send?.({ error: String(err) }, () => process.exit(1)),
   );

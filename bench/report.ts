@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IdleFigures } from './idle';
-import type { LayerFigure, LayerName } from './layers';
+import type { HeldFigure, LayerFigure, LayerName } from './layers';
 import type { ScenarioResult } from './load';
 import type { CallbackFigures, ListToolsFigures, Unavailable } from './mcp';
 import type { ProfileSummary } from './profile';
@@ -58,6 +58,8 @@ export interface Results {
   oauthCallback: CallbackFigures | Unavailable | Skipped | null;
   /** The CPU per answer of each layer the service stacks, measured in process. */
   layers: LayerFigure[] | Unavailable | Skipped | null;
+  /** The memory each layer keeps per answer held open before its first chunk, measured in process. */
+  heldLayers: HeldFigure[] | Unavailable | Skipped | null;
   profile: ProfileSummary | null;
   targets: Target[];
   /** What the layers of this run imply for any service built on them, on this machine. */
@@ -80,6 +82,17 @@ export interface StackBounds {
   ttft: TtftBound[];
   /** Upper bounds of the tokens/s of the whole machine, one per layer. */
   tokensPerSecond: ThroughputBound[];
+  /** The least RSS per open stream, from the layer's answers held open in process. */
+  rssPerStream: RssBound | NotMeasured;
+}
+
+export interface RssBound {
+  layer: LayerName;
+  /** The layer's VmRSS per answer held open before its first chunk. */
+  rssPerAnswerKb: number;
+  /** Ours per open idle stream, and ours / the bound. */
+  ours: number | null;
+  oursOverBound: number | null;
 }
 
 export interface TtftBound {
@@ -87,9 +100,9 @@ export interface TtftBound {
   layer: LayerName;
   /** The layer's mean CPU from an answer's start to its first token, answers one at a time. */
   cpuMsToFirstToken: number;
-  /** ceil(0.5·C) × cpuMsToFirstToken / cpus */
+  /** max(cpuMsToFirstTokenP50, ceil(0.5·C) / cpus × cpuMsToFirstToken) */
   p50AtLeastMs: number;
-  /** ceil(0.99·C) × cpuMsToFirstToken / cpus */
+  /** max(cpuMsToFirstTokenP50, ceil(0.99·C) / cpus × cpuMsToFirstToken) */
   p99AtLeastMs: number;
   /** Per cell of this C (one per model pace). */
   cells: TtftBoundCell[];
@@ -274,10 +287,13 @@ export const BOUND_ASSUMPTIONS = [
     'to its first token, answers one at a time in process, garbage collections included: a service adds ' +
     'HTTP, its thread, run log and UI mapping, and the time the model takes is not counted',
   'the C users of a wave start together, so the k-th first token cannot come before k runs have done that ' +
-    'work: TTFT pXX ≥ ceil(XX/100 · C) × that CPU / CPUs; ours is compared counted from thread creation, ' +
-    'when its users start',
+    'work spread over every CPU: TTFT pXX ≥ ceil(XX/100 · C) / CPUs × that mean CPU; and a run does its work ' +
+    'on one CPU at a time (one JavaScript thread), so TTFT p50 and p99 ≥ the p50 of that CPU; ours is ' +
+    'compared counted from thread creation, when its users start',
   "tokens/s ≤ CPUs × 1000 / CPU ms per answer × tokens per answer, with the layer's CPU per answer measured " +
     '20 answers at a time',
+  "RSS per open stream ≥ the layer's VmRSS per answer held open before its first chunk, in process and " +
+    'measured as the streams are: a service also holds the HTTP request, its response and its own state',
 ];
 
 /** The bounds the layers of this run imply, or why there are none. */
@@ -298,7 +314,10 @@ export function evaluateStackBounds(results: Results): StackBounds | NotMeasured
     (a, b) => a - b,
   );
   const ttft = cs.map((c): TtftBound => {
-    const atLeast = (q: number) => round((Math.ceil(q * c) * graph.cpuMsToFirstToken) / cpus, 1);
+    // k runs take at least k × the mean CPU spread over every CPU. And each run takes its own CPU on one
+    // of them, so at least half of the first tokens take the p50 CPU.
+    const atLeast = (q: number) =>
+      round(Math.max(graph.cpuMsToFirstTokenP50, (Math.ceil(q * c) / cpus) * graph.cpuMsToFirstToken), 1);
     const p50AtLeastMs = atLeast(0.5);
     const p99AtLeastMs = atLeast(0.99);
     const cells = results.scenarios
@@ -339,7 +358,25 @@ export function evaluateStackBounds(results: Results): StackBounds | NotMeasured
       oursOverBound: ratio(ours, atMost, 3),
     };
   });
-  return { cpus, assumptions: BOUND_ASSUMPTIONS, ttft, tokensPerSecond };
+  return { cpus, assumptions: BOUND_ASSUMPTIONS, ttft, tokensPerSecond, rssPerStream: rssBound(results) };
+}
+
+function rssBound(results: Results): RssBound | NotMeasured {
+  const held = results.heldLayers;
+  if (!Array.isArray(held)) {
+    const why = !held ? 'not run' : 'skipped' in held ? held.skipped : held.reason;
+    return { notMeasured: `held answers: ${why}` };
+  }
+  const graph = held.find((l) => l.layer === GRAPH_LAYER);
+  if (!graph || graph.rssPerAnswerKb === null) return { notMeasured: `no ${GRAPH_LAYER} figure` };
+  const idle = results.idleStreams;
+  const ours = idle && 'rssPerStreamKb' in idle ? idle.rssPerStreamKb : null;
+  return {
+    layer: GRAPH_LAYER,
+    rssPerAnswerKb: graph.rssPerAnswerKb,
+    ours,
+    oursOverBound: ratio(ours, graph.rssPerAnswerKb),
+  };
 }
 
 export function writeResults(file: string, results: Results): void {

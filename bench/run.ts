@@ -8,7 +8,7 @@ import { startOAuthMcpServer } from '../libs/testing/src/mcp/oauth-mcp-server';
 import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { closeClient } from './http';
 import { benchIdleStreams } from './idle';
-import { benchLayers } from './layers';
+import { benchHeldLayers, benchLayers } from './layers';
 import { floorTarget, oursTarget, peerTarget, runScenario, type Target } from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
@@ -90,6 +90,7 @@ function emptyResults(options: BenchOptions): Results {
     listTools: null,
     oauthCallback: null,
     layers: null,
+    heldLayers: null,
     profile: null,
     targets: [],
     stackBounds: null,
@@ -252,6 +253,19 @@ async function main(
       settleMs: 1000,
     });
     await idle.stop();
+    if (options.layerTurns === 0) results.heldLayers = { skipped: 'disabled (--layers 0)' };
+    else {
+      // The same measurement in process, layer by layer, with the model still holding every answer.
+      log(`memory per held answer by layer, in process: 2 × ${options.idleStreams} answers each`);
+      results.heldLayers = await benchHeldLayers({
+        modelURL: model.baseURL,
+        redisUrl: redis.url,
+        perStep: options.idleStreams,
+        openTimeoutMs: 20_000,
+        settleMs: 1000,
+        timeoutMs: 120_000,
+      }).catch((err: unknown) => ({ available: false as const, reason: `failed: ${String(err)}` }));
+    }
   }
   results.finishedAt = new Date().toISOString();
   results.options = { ...options, durationS: Math.round((performance.now() - started) / 1000) };

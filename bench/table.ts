@@ -127,6 +127,19 @@ export function printTable(results: Results, log: (line: string) => void): void 
       );
     }
   } else if (layers) log(`layers: not available (${whyMissing(layers)})`);
+  const held = results.heldLayers;
+  if (Array.isArray(held)) {
+    log(
+      `memory per answer held open before its first chunk, by layer, in process (2 steps of ${held[0]?.perStep ?? '–'}; ` +
+        'VmRSS, V8 heap in use):',
+    );
+    for (const l of held) {
+      log(
+        `  ${l.layer.padEnd(18)} ${num(l.rssPerAnswerKb).padStart(7)} KB  ${num(l.heapPerAnswerKb).padStart(7)} KB heap` +
+          `  (${l.open.join(' then ')} open, VmRSS ${l.rssKb.map((kb) => num(kb / 1024)).join(' → ')} MB)`,
+      );
+    }
+  } else if (held) log(`memory per held answer by layer: not available (${whyMissing(held)})`);
   if (!results.peer.available) log(`peer: not available (${results.peer.reason ?? ''})`);
   if (results.profile) {
     log('');
@@ -182,6 +195,14 @@ function printBounds(bounds: Results['stackBounds'], log: (line: string) => void
       `  tokens/s ≤ ${tps(l.tokensPerSecondAtMost)} ${who} (${l.layer}: ${num(l.cpuMsPerAnswer, 2)} ms CPU per ` +
         `${l.tokensPerAnswer}-token answer) (target ≥ 10,000 with ≤ 5 ms CPU per answer); ` +
         `${l.where}: ${l.ours ?? '–'} tokens/s, ${num(l.oursOverBound, 3)} of the bound`,
+    );
+  }
+  const rss = bounds.rssPerStream;
+  if ('notMeasured' in rss) log(`  RSS per open stream: no bound (${rss.notMeasured})`);
+  else {
+    log(
+      `  RSS per open stream ≥ ${num(rss.rssPerAnswerKb)} KB ${any} (${rss.layer}: per answer held open in ` +
+        `process) (target ≤ 200 KB); ours ${num(rss.ours)} KB per idle stream (${num(rss.oursOverBound, 2)}× the bound)`,
     );
   }
 }
