@@ -11,13 +11,22 @@ export interface IdleFigures {
   open: [number, number];
   /** Median VmRSS before any stream, after step 1 and after step 2. */
   rssKb: [number, number, number];
+  /** Median VmRSS just before step 2: right after step 1, or after step 1 and a wait of `settleS`. */
+  step2BaseKb: number;
   /**
-   * (VmRSS after step 2 − after step 1) / streams of step 2: the cost of one more open stream, without
-   * what the first streams load once (modules, compiled graph, connection pools).
+   * (VmRSS 1 s after step 2 − just before it) / streams of step 2: the cost of one more open stream right
+   * after it opened, its opening's garbage included, without what the first streams load once (modules,
+   * compiled graph, connection pools).
    */
   rssPerStreamKb: number | null;
   /** (VmRSS after step 1 − before) / streams of step 1, one-time costs included. */
   firstStepPerStreamKb: number | null;
+  /** Seconds the instance was left alone before the first reading and after step 2 (0: not done). */
+  settleS: number;
+  /** Median VmRSS after step 2 and a wait of `settleS`: the collection of an idle process has run. */
+  settledRssKb: number | null;
+  /** (settled VmRSS after step 2 − settled before it) / streams of step 2: an open stream's own cost. */
+  settledPerStreamKb: number | null;
   errors: string[];
 }
 
@@ -44,7 +53,7 @@ export async function benchIdleStreams(
   baseUrl: string,
   meter: ProcessMeter,
   perStep: number,
-  options: { openTimeoutMs: number; settleMs: number },
+  options: { openTimeoutMs: number; settleMs: number; settleS: number },
 ): Promise<IdleFigures> {
   const abort = new AbortController();
   // One signal ends every stream at once; each request listens to it.
@@ -97,10 +106,21 @@ export async function benchIdleStreams(
     return { open, rss: await medianRss(meter) };
   };
 
-  await sleep(options.settleMs);
+  // Right after opening, VmRSS also holds the garbage of the opening (requests, checkpoint writes, Redis
+  // replies), already promoted; an idle V8 heap is collected some 20–35 s after its last allocations
+  // (seen on these machines). With a wait, "before" is read once the start-up's garbage has gone, and a
+  // last reading once the opening's has.
+  const settled = async () => {
+    await sleep(options.settleS * 1000);
+    return medianRss(meter);
+  };
+  await sleep(options.settleS > 0 ? options.settleS * 1000 : options.settleMs);
   const before = await medianRss(meter);
   const first = await step();
+  // Step 2's growth is counted from the reading just before it: right after step 1, or settled.
+  const step2Base = options.settleS > 0 ? await settled() : first.rss;
   const second = await step();
+  const settledRssKb = options.settleS > 0 ? await settled() : null;
   abort.abort();
   await Promise.race([Promise.allSettled(streams), sleep(2000)]);
   const added = second.open - first.open;
@@ -108,8 +128,13 @@ export async function benchIdleStreams(
     perStep,
     open: [first.open, second.open],
     rssKb: [before, first.rss, second.rss],
-    rssPerStreamKb: added > 0 ? round((second.rss - first.rss) / added, 1) : null,
+    step2BaseKb: step2Base,
+    rssPerStreamKb: added > 0 ? round((second.rss - step2Base) / added, 1) : null,
     firstStepPerStreamKb: first.open > 0 ? round((first.rss - before) / first.open, 1) : null,
+    settleS: options.settleS,
+    settledRssKb,
+    settledPerStreamKb:
+      settledRssKb !== null && added > 0 ? round((settledRssKb - step2Base) / added, 1) : null,
     errors: [...errors].slice(0, 5),
   };
 }

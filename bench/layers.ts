@@ -90,9 +90,9 @@ export interface HeldFigure {
   open: [number, number];
   /** Median VmRSS before any answer, after step 1 and after step 2. */
   rssKb: [number, number, number];
-  /** (VmRSS after step 2 − after step 1) / answers opened in step 2. */
+  /** (VmRSS after step 2 − after step 1) / answers opened in step 2, each read after full collections. */
   rssPerAnswerKb: number | null;
-  /** The same for the V8 heap in use (`heapUsed`, garbage not yet collected included). */
+  /** The same for the V8 heap in use (`heapUsed`). */
   heapPerAnswerKb: number | null;
 }
 
@@ -151,7 +151,7 @@ export async function benchLayers(options: LayerOptions): Promise<LayerFigure[]>
 export async function benchHeldLayers(options: HeldOptions): Promise<HeldFigure[]> {
   const figures: HeldFigure[] = [];
   for (const { name } of LAYERS) {
-    const report = await runChild<HeldReport>('--held', name, options, options.timeoutMs);
+    const report = await runChild<HeldReport>('--held', name, options, options.timeoutMs, ['--expose-gc']);
     if ('error' in report) throw new Error(`layer ${name}, held answers: ${report.error}`);
     const added = report.open[1] - report.open[0];
     const perAnswer = (kb: number[]) => (added > 0 ? round((kb[2] - kb[1]) / added, 1) : null);
@@ -176,10 +176,11 @@ function runChild<R>(
   name: LayerName,
   options: object,
   timeoutMs: number,
+  execArgv: string[] = [],
 ): Promise<R | { error: string }> {
   const child = fork(join(__dirname, 'layers.js'), [mode, name, JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [],
+    execArgv,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
   });
   return new Promise<R | { error: string }>((resolve) => {
@@ -324,8 +325,16 @@ function vmRssKb(): number {
   return Number(line[1]);
 }
 
-/** The medians of a few readings of VmRSS and of the heap in use: one can land on a collection. */
+/**
+ * The medians of a few readings of VmRSS and of the heap in use, after full collections: what the
+ * service's idle-streams figure reads once its idle collection has run, without waiting for it.
+ */
 async function memoryKb(): Promise<{ rss: number; heap: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  gc();
+  await sleep(100);
+  gc();
   const rss: number[] = [];
   const heap: number[] = [];
   for (let i = 0; i < 5; i++) {

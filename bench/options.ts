@@ -13,6 +13,8 @@ export interface BenchOptions {
   samples: number;
   requestTimeoutMs: number;
   idleStreams: number;
+  /** Seconds the idle-streams instance is left alone before the first reading and after the last. */
+  idleSettleS: number;
   oauthFlows: number;
   listToolsCold: number;
   listToolsWarm: number;
@@ -29,9 +31,11 @@ export const USAGE = `npm run bench -- [options]
   --concurrency LIST    simultaneous users, comma-separated (default 1,50,200; quick 1,50)
   --samples N           answers per target and scenario (default 400; quick 50)
   --idle-streams N      streams per step (two steps) held open for RSS per stream (default 200; quick 100)
+  --idle-settle-s N     idle-streams instance left alone N s before and after the steps (default 45; quick 0)
   --no-peer             skip LangGraph's API server
   --no-mcp              skip list-tools and OAuth callback delivery
-  --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips)
+  --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips),
+                        and the layers' memory per held answer (not with --quick)
   --workers N           ours served by N worker processes (API_WORKERS, default 1); CPU and RSS summed
   --profile             run the service with --cpu-prof and print its top frames
   --time-limit-s N      stop starting measurements after N s (default 1200; quick 100)
@@ -67,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     samples: quick ? 50 : 400,
     requestTimeoutMs: quick ? 60_000 : 120_000,
     idleStreams: quick ? 100 : 200,
+    idleSettleS: quick ? 0 : 45,
     oauthFlows: quick ? 10 : 50,
     listToolsCold: quick ? 5 : 20,
     listToolsWarm: quick ? 100 : 500,
@@ -83,6 +88,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       o.concurrency = list(next(), arg).map((c) => Math.min(Math.max(c, 1), 2000));
     else if (arg === '--samples') o.samples = int(next(), arg, 1, 100_000);
     else if (arg === '--idle-streams') o.idleStreams = int(next(), arg, 0, 5000);
+    else if (arg === '--idle-settle-s') o.idleSettleS = int(next(), arg, 0, 600);
     else if (arg === '--no-peer') o.peer = false;
     else if (arg === '--no-mcp') o.mcp = false;
     else if (arg === '--layers') o.layerTurns = int(next(), arg, 0, 100_000);

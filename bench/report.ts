@@ -88,9 +88,9 @@ export interface StackBounds {
 
 export interface RssBound {
   layer: LayerName;
-  /** The layer's VmRSS per answer held open before its first chunk. */
+  /** The layer's VmRSS per answer held open before its first chunk, after full collections. */
   rssPerAnswerKb: number;
-  /** Ours per open idle stream, and ours / the bound. */
+  /** Ours per open idle stream once settled, and ours / the bound. */
   ours: number | null;
   oursOverBound: number | null;
 }
@@ -250,6 +250,14 @@ export function evaluateTargets(results: Results): Target[] {
       idle ? `${idle.open[1]} streams` : 'not measured',
     ),
     target(
+      'RSS per open idle stream, settled',
+      '≤ 200 KB',
+      idle?.settledPerStreamKb,
+      'KB',
+      (v) => v <= 200,
+      idle ? `${idle.open[1]} streams, ${idle.settleS} s idle` : 'not measured',
+    ),
+    target(
       'OAuth callback p50, received on B → read from A (token exchange included)',
       '≤ 5 ms',
       cb?.endToEndMs?.p50,
@@ -292,8 +300,9 @@ export const BOUND_ASSUMPTIONS = [
     'compared counted from thread creation, when its users start',
   "tokens/s ≤ CPUs × 1000 / CPU ms per answer × tokens per answer, with the layer's CPU per answer measured " +
     '20 answers at a time',
-  "RSS per open stream ≥ the layer's VmRSS per answer held open before its first chunk, in process and " +
-    'measured as the streams are: a service also holds the HTTP request, its response and its own state',
+  "RSS per open stream ≥ the layer's VmRSS per answer held open before its first chunk, in process, read " +
+    "after full collections; compared with ours' idle streams once the service's idle collection has run; a " +
+    'service also holds the HTTP request, its response and its own state',
 ];
 
 /** The bounds the layers of this run imply, or why there are none. */
@@ -370,7 +379,7 @@ function rssBound(results: Results): RssBound | NotMeasured {
   const graph = held.find((l) => l.layer === GRAPH_LAYER);
   if (!graph || graph.rssPerAnswerKb === null) return { notMeasured: `no ${GRAPH_LAYER} figure` };
   const idle = results.idleStreams;
-  const ours = idle && 'rssPerStreamKb' in idle ? idle.rssPerStreamKb : null;
+  const ours = idle && 'settledPerStreamKb' in idle ? idle.settledPerStreamKb : null;
   return {
     layer: GRAPH_LAYER,
     rssPerAnswerKb: graph.rssPerAnswerKb,

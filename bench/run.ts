@@ -251,9 +251,11 @@ async function main(
     results.idleStreams = await benchIdleStreams(idle.baseUrl, idle.meter, options.idleStreams, {
       openTimeoutMs: 20_000,
       settleMs: 1000,
+      settleS: options.idleSettleS,
     });
     await idle.stop();
     if (options.layerTurns === 0) results.heldLayers = { skipped: 'disabled (--layers 0)' };
+    else if (options.quick) results.heldLayers = { skipped: 'not with --quick' };
     else {
       // The same measurement in process, layer by layer, with the model still holding every answer.
       log(`memory per held answer by layer, in process: 2 × ${options.idleStreams} answers each`);

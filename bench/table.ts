@@ -83,6 +83,12 @@ export function printTable(results: Results, log: (line: string) => void): void 
       `idle streams (fresh instance, 2 steps of ${idle.perStep}): ${idle.open.join(' then ')} open, VmRSS ${mb} MB, ` +
         `${num(idle.rssPerStreamKb)} KB per stream (step 2; step 1 with one-time costs: ${num(idle.firstStepPerStreamKb)} KB)`,
     );
+    if (idle.settledRssKb !== null) {
+      log(
+        `  left idle ${idle.settleS} s before each step and after the last: VmRSS ${num(idle.step2BaseKb / 1024)} MB before ` +
+          `step 2, ${num(idle.settledRssKb / 1024)} MB after it, ${num(idle.settledPerStreamKb)} KB per stream`,
+      );
+    }
   } else if (idle) log(`idle streams (ours): ${whyMissing(idle)}`);
   const lt = results.listTools;
   if (lt && 'warmMs' in lt) {
@@ -131,7 +137,7 @@ export function printTable(results: Results, log: (line: string) => void): void 
   if (Array.isArray(held)) {
     log(
       `memory per answer held open before its first chunk, by layer, in process (2 steps of ${held[0]?.perStep ?? '–'}; ` +
-        'VmRSS, V8 heap in use):',
+        'VmRSS and V8 heap in use, after full collections):',
     );
     for (const l of held) {
       log(
@@ -202,7 +208,8 @@ function printBounds(bounds: Results['stackBounds'], log: (line: string) => void
   else {
     log(
       `  RSS per open stream ≥ ${num(rss.rssPerAnswerKb)} KB ${any} (${rss.layer}: per answer held open in ` +
-        `process) (target ≤ 200 KB); ours ${num(rss.ours)} KB per idle stream (${num(rss.oursOverBound, 2)}× the bound)`,
+        `process, after full collections) (target ≤ 200 KB); ours ${num(rss.ours)} KB per idle stream, settled ` +
+        `(${num(rss.oursOverBound, 2)}× the bound)`,
     );
   }
 }
