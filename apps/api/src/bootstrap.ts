@@ -12,6 +12,7 @@ import {
 } from '@auxilia/core';
 import { AppModule } from './app.module';
 import { setupOpenApi } from './openapi';
+import { STOP_SIGNALS } from './stop-signals';
 
 export interface CreateAppOptions {
   /** Keep Nest's own logger (tests pass false to stay quiet). */
@@ -38,7 +39,7 @@ export async function createApp(
   // The Swagger UI needs inline scripts and styles; everything else gets helmet's defaults.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  app.enableShutdownHooks([...STOP_SIGNALS]);
   app.enableCors({ exposedHeaders: ['x-request-id', 'x-vercel-ai-ui-message-stream'] });
   setupOpenApi(app);
   if (options.microservice !== false) {

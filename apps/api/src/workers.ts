@@ -1,13 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '@auxilia/core';
+import { STOP_SIGNALS, type StopSignal } from './stop-signals';
 
 /** Unexpected exits of serving workers tolerated within `RESTART_WINDOW_MS`; one more stops the service. */
 export const MAX_RESTARTS = 5;
 export const RESTART_WINDOW_MS = 60_000;
-
-const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-type StopSignal = (typeof STOP_SIGNALS)[number];
 
 export interface WorkerPoolOptions {
   workers: number;

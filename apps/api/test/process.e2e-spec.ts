@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { startThrowawayRedis, type ThrowawayRedis } from '@auxilia/testing';
@@ -111,6 +114,27 @@ describe('the service as a process', () => {
       const ok = await runProcess([CLI_BUNDLE, 'redis-check'], { REDIS_URL: redis.url });
       expect(ok.code).toBe(0);
       expect(ok.stdout).toMatch(/round trip OK, 5 rounds, median [\d.]+ ms/);
+    });
+
+    it("leaves SIGUSR2 to Node's diagnostics: a heap snapshot of the live service, which keeps serving", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'auxilia-heap-'));
+      const diagnosed = await spawnApi({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'proc-heap:' }, [
+        '--heapsnapshot-signal=SIGUSR2',
+        `--diagnostic-dir=${dir}`,
+      ]);
+      try {
+        diagnosed.child.kill('SIGUSR2');
+        const written = () => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
+        await eventually(async () => written().length === 1, 30_000);
+        expect(await healthStatus(diagnosed.baseUrl)).toBe(200);
+        expect(diagnosed.child.exitCode).toBeNull();
+        expect(diagnosed.lines.some((l) => l.includes('SIGUSR2'))).toBe(false);
+        // A snapshot is written while the process is paused; the next answer comes once it is complete.
+        expect(statSync(join(dir, written()[0])).size).toBeGreaterThan(1_000_000);
+      } finally {
+        await diagnosed.stop('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('shuts down cleanly on SIGTERM: it logs the signal, closes Redis, and ends by that signal', async () => {

@@ -24,9 +24,9 @@ export interface ApiProcess {
 }
 
 /** Runs the production bundle as a user would, on a free port, and waits until it listens. */
-export async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
+export async function spawnApi(env: Record<string, string>, nodeArgs: string[] = []): Promise<ApiProcess> {
   requireBuild(API_BUNDLE);
-  const child = spawn(process.execPath, [API_BUNDLE], {
+  const child = spawn(process.execPath, [...nodeArgs, API_BUNDLE], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',
