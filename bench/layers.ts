@@ -1,7 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
@@ -13,6 +12,7 @@ import { createChatModel } from '../libs/agents/src/runtime/chat-model';
 import { streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
 import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
+import { statusKb } from './proc';
 import { AGENT_INSTRUCTIONS } from './service';
 import { round, summarize } from './stats';
 
@@ -319,12 +319,6 @@ async function measureLayer(name: LayerName, options: LayerOptions): Promise<Rep
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function vmRssKb(): number {
-  const line = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  if (!line) throw new Error('no VmRSS in /proc/self/status');
-  return Number(line[1]);
-}
-
 /**
  * The medians of a few readings of VmRSS and of the heap in use, after full collections: what the
  * service's idle-streams figure reads once its idle collection has run, without waiting for it.
@@ -339,7 +333,7 @@ async function memoryKb(): Promise<{ rss: number; heap: number }> {
   const heap: number[] = [];
   for (let i = 0; i < 5; i++) {
     if (i > 0) await sleep(200);
-    rss.push(vmRssKb());
+    rss.push(statusKb(process.pid, 'VmRSS'));
     heap.push(process.memoryUsage().heapUsed / 1024);
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[2];
