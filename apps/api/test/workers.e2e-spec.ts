@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,7 +193,7 @@ describe('the service on several worker processes (API_WORKERS)', () => {
       HOST: '127.0.0.1',
       ENCRYPTION_KEY: 'a'.repeat(64),
       AGENTS_FILE: agentsFile,
-    });
+    }).finally(() => rmSync(agentsFile, { force: true }));
     expect(code).toBe(1);
     const output = stdout + stderr;
     expect(output).toMatch(/exited with code 1 before it listened: stopping the other workers/);
