@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { Redis } from 'ioredis';
@@ -316,8 +317,6 @@ async function measureLayer(name: LayerName, options: LayerOptions): Promise<Rep
     redis.disconnect();
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The medians of a few readings of VmRSS and of the heap in use, after full collections: what the

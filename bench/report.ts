@@ -141,6 +141,13 @@ export interface ThroughputBound {
   oursOverBound: number | null;
 }
 
+/** Why a figure is missing: the reason it was unavailable, or why it was skipped. */
+export function whyMissing(figure: object): string {
+  if ('reason' in figure && typeof figure.reason === 'string') return figure.reason;
+  if ('skipped' in figure && typeof figure.skipped === 'string') return figure.skipped;
+  return '';
+}
+
 export function measured(cell: Cell | undefined): ScenarioResult | undefined {
   return cell && 'target' in cell ? cell : undefined;
 }
@@ -309,8 +316,7 @@ export const BOUND_ASSUMPTIONS = [
 export function evaluateStackBounds(results: Results): StackBounds | NotMeasured {
   const layers = results.layers;
   if (!Array.isArray(layers)) {
-    const why = !layers ? 'layers not run' : 'skipped' in layers ? layers.skipped : layers.reason;
-    return { notMeasured: `layers: ${why}` };
+    return { notMeasured: `layers: ${layers ? whyMissing(layers) : 'layers not run'}` };
   }
   const cpus = Number(results.machine.cpus);
   const graph = layers.find((l) => l.layer === GRAPH_LAYER);
@@ -373,8 +379,7 @@ export function evaluateStackBounds(results: Results): StackBounds | NotMeasured
 function rssBound(results: Results): RssBound | NotMeasured {
   const held = results.heldLayers;
   if (!Array.isArray(held)) {
-    const why = !held ? 'not run' : 'skipped' in held ? held.skipped : held.reason;
-    return { notMeasured: `held answers: ${why}` };
+    return { notMeasured: `held answers: ${held ? whyMissing(held) : 'not run'}` };
   }
   const graph = held.find((l) => l.layer === GRAPH_LAYER);
   if (!graph || graph.rssPerAnswerKb === null) return { notMeasured: `no ${GRAPH_LAYER} figure` };

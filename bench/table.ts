@@ -1,4 +1,4 @@
-import { measured, type Cell, type Results } from './report';
+import { measured, whyMissing, type Cell, type Results } from './report';
 import type { Summary } from './stats';
 
 const num = (v: number | null | undefined, digits = 1) =>
@@ -212,11 +212,4 @@ function printBounds(bounds: Results['stackBounds'], log: (line: string) => void
         `(${num(rss.oursOverBound, 2)}× the bound)`,
     );
   }
-}
-
-/** Why a figure is missing: the reason it was unavailable, or why it was skipped. */
-function whyMissing(figure: object): string {
-  if ('reason' in figure && typeof figure.reason === 'string') return figure.reason;
-  if ('skipped' in figure && typeof figure.skipped === 'string') return figure.skipped;
-  return '';
 }
