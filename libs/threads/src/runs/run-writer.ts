@@ -1,17 +1,33 @@
 import type { Logger } from '@nestjs/common';
+import type { UIMessageChunk } from 'ai';
 import type { RunFeed } from './run-feed';
 import type { RunStore } from './run-store';
 
 const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000];
 
 /**
+ * Chunks that open a step or a part. What they open comes with them: the AI SDK's mapping produces a
+ * step's start, a part's start and the part's first delta from one model chunk, in one turn of the event
+ * loop.
+ */
+const OPENERS = new Set<UIMessageChunk['type']>([
+  'start-step',
+  'text-start',
+  'reasoning-start',
+  'tool-input-start',
+]);
+
+/**
  * Appends a run's chunks to its log in order. A chunk leaves as soon as no batch is on its way (the
  * client's first token waits for no other); chunks that arrive while a batch is on its way wait and go
- * together in the next pipeline. A fast model costs few round trips and chunks never reorder.
+ * together in the next pipeline. A chunk that opens a step or a part waits until the end of the loop
+ * turn for what follows it, so that a step's first token is not one round trip behind its opening. A
+ * fast model costs few round trips and chunks never reorder.
  */
 export class RunWriter {
   private queue: string[] = [];
   private flushing: Promise<void> | null = null;
+  private held: NodeJS.Immediate | null = null;
   private expirySet = false;
 
   constructor(
@@ -22,23 +38,40 @@ export class RunWriter {
     private readonly feed?: RunFeed,
   ) {}
 
-  append(chunk: unknown): void {
+  append(chunk: UIMessageChunk): void {
     this.queue.push(JSON.stringify(chunk));
-    this.flushing ??= Promise.resolve()
-      .then(() => this.flush())
-      .finally(() => (this.flushing = null));
+    if (this.flushing) return;
+    if (OPENERS.has(chunk.type)) {
+      this.held ??= setImmediate(() => this.send());
+      return;
+    }
+    this.send();
   }
 
   /** Resolves once every chunk appended so far is in Redis (or was given up on). */
   async drain(): Promise<void> {
+    if (this.held) this.send();
     while (this.flushing) await this.flushing;
   }
 
+  private send(): void {
+    if (this.held) clearImmediate(this.held);
+    this.held = null;
+    this.flushing ??= this.flush();
+  }
+
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      await this.write(batch);
+    // Chunks appended by the same task go in the first batch.
+    await undefined;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.write(batch);
+      }
+    } finally {
+      // Right after the last look at the queue: a chunk appended from now on starts a new flush.
+      this.flushing = null;
     }
   }
 

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { UIMessageChunk } from 'ai';
+import { RedisKeys } from '@auxilia/core';
+import { RunFeed } from './run-feed';
+import { RunKeys } from './run-keys';
+import { RunStore } from './run-store';
+import { RunWriter } from './run-writer';
+
+const redis = new Redis(process.env.TEST_REDIS_URL ?? '', { maxRetriesPerRequest: 1 });
+const store = new RunStore(redis, new RunKeys(new RedisKeys(`writer-${randomUUID().slice(0, 8)}:`)), 60_000);
+
+/** A writer on a run whose lock is held, and the batches its feed was given, as chunk types. */
+async function writer(): Promise<{ writer: RunWriter; batches: string[][] }> {
+  const threadId = randomUUID();
+  const runId = randomUUID();
+  await store.acquire(threadId, runId);
+  const feed = new RunFeed();
+  const batches: string[][] = [];
+  const publish = feed.publish.bind(feed);
+  feed.publish = (ids, chunks) => {
+    batches.push(chunks.map((c) => (JSON.parse(c) as { type: string }).type));
+    publish(ids, chunks);
+  };
+  return { writer: new RunWriter(store, threadId, runId, new Logger('test'), feed), batches };
+}
+
+const CHUNKS = {
+  start: { type: 'start' },
+  'start-step': { type: 'start-step' },
+  'text-start': { type: 'text-start', id: 't' },
+  'text-delta': { type: 'text-delta', id: 't', delta: 'w ' },
+  'tool-input-start': { type: 'tool-input-start', toolCallId: 'c', toolName: 'echo' },
+} satisfies Record<string, UIMessageChunk>;
+
+/** Appends each chunk after a few promise turns, as a stream of async generators hands them on. */
+async function appendApart(target: RunWriter, types: (keyof typeof CHUNKS)[]): Promise<void> {
+  for (const type of types) {
+    for (let i = 0; i < 3; i++) await undefined;
+    target.append(CHUNKS[type]);
+  }
+}
+
+beforeAll(() => Logger.overrideLogger(false));
+afterAll(async () => {
+  await redis.quit();
+});
+
+describe('RunWriter', () => {
+  it("sends a step's and a part's opening with the part's first delta, in one round trip", async () => {
+    const { writer: w, batches } = await writer();
+    w.append(CHUNKS.start);
+    await w.drain();
+    await appendApart(w, ['start-step', 'text-start', 'text-delta']);
+    await w.drain();
+    expect(batches).toEqual([['start'], ['start-step', 'text-start', 'text-delta']]);
+  });
+
+  it('sends an opening that nothing follows in the same loop turn by itself, without waiting for more', async () => {
+    const { writer: w, batches } = await writer();
+    await appendApart(w, ['tool-input-start']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(batches).toEqual([['tool-input-start']]);
+  });
+
+  it('sends other chunks at once, and what arrives meanwhile together in the next batch', async () => {
+    const { writer: w, batches } = await writer();
+    await appendApart(w, ['start', 'text-delta', 'text-delta', 'text-delta']);
+    await w.drain();
+    expect(batches[0]).toEqual(['start']);
+    expect(batches.flat()).toEqual(['start', 'text-delta', 'text-delta', 'text-delta']);
+    expect(batches.length).toBeLessThan(4);
+  });
+
+  it('drain sends an opening still held', async () => {
+    const { writer: w, batches } = await writer();
+    w.append(CHUNKS['start-step']);
+    await w.drain();
+    expect(batches).toEqual([['start-step']]);
+  });
+});
