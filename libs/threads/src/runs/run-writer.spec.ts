@@ -13,7 +13,7 @@ const redis = new Redis(process.env.TEST_REDIS_URL ?? '', { maxRetriesPerRequest
 const store = new RunStore(redis, new RunKeys(new RedisKeys(`writer-${randomUUID().slice(0, 8)}:`)), 60_000);
 
 /** A writer on a run whose lock is held, and the batches its feed was given, as chunk types. */
-async function writer(): Promise<{ writer: RunWriter; batches: string[][] }> {
+async function writer(intervalMs?: number): Promise<{ writer: RunWriter; batches: string[][] }> {
   const threadId = randomUUID();
   const runId = randomUUID();
   await store.acquire(threadId, runId);
@@ -24,7 +24,7 @@ async function writer(): Promise<{ writer: RunWriter; batches: string[][] }> {
     batches.push(chunks.map((c) => (JSON.parse(c) as { type: string }).type));
     publish(ids, chunks);
   };
-  return { writer: new RunWriter(store, threadId, runId, new Logger('test'), feed), batches };
+  return { writer: new RunWriter(store, threadId, runId, new Logger('test'), feed, intervalMs), batches };
 }
 
 const CHUNKS = {
@@ -32,6 +32,7 @@ const CHUNKS = {
   'start-step': { type: 'start-step' },
   'text-start': { type: 'text-start', id: 't' },
   'text-delta': { type: 'text-delta', id: 't', delta: 'w ' },
+  'text-end': { type: 'text-end', id: 't' },
   'tool-input-start': { type: 'tool-input-start', toolCallId: 'c', toolName: 'echo' },
 } satisfies Record<string, UIMessageChunk>;
 
@@ -41,6 +42,10 @@ async function appendApart(target: RunWriter, types: (keyof typeof CHUNKS)[]): P
     for (let i = 0; i < 3; i++) await undefined;
     target.append(CHUNKS[type]);
   }
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 beforeAll(() => Logger.overrideLogger(false));
@@ -72,6 +77,25 @@ describe('RunWriter', () => {
     expect(batches[0]).toEqual(['start']);
     expect(batches.flat()).toEqual(['start', 'text-delta', 'text-delta', 'text-delta']);
     expect(batches.length).toBeLessThan(4);
+  });
+
+  it('holds deltas written within the interval, and sends them with the next chunk that is not a delta', async () => {
+    const { writer: w, batches } = await writer(60_000);
+    await appendApart(w, ['start-step', 'text-start', 'text-delta']);
+    await until(() => batches.length === 1);
+    await appendApart(w, ['text-delta', 'text-delta']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(batches).toHaveLength(1);
+    w.append(CHUNKS['text-end']);
+    await until(() => batches.length === 2);
+    expect(batches[1]).toEqual(['text-delta', 'text-delta', 'text-end']);
+  });
+
+  it('drain sends the deltas it holds at once', async () => {
+    const { writer: w, batches } = await writer(60_000);
+    await appendApart(w, ['start', 'text-delta', 'text-delta']);
+    await w.drain();
+    expect(batches.flat()).toEqual(['start', 'text-delta', 'text-delta']);
   });
 
   it('drain sends an opening still held', async () => {

@@ -6,6 +6,13 @@ import type { RunStore } from './run-store';
 const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000];
 
 /**
+ * Deltas written less than this long after the previous batch wait for the rest of it and go together:
+ * a model streaming a token every few ms then costs one round trip (and one SSE write) per interval
+ * instead of one per token. Well below what a reader can see; the first delta of a part never waits.
+ */
+export const WRITE_INTERVAL_MS = 20;
+
+/**
  * Chunks that open a step or a part. What they open comes with them: the AI SDK's mapping produces a
  * step's start, a part's start and the part's first delta from one model chunk, in one turn of the event
  * loop.
@@ -17,18 +24,27 @@ const OPENERS = new Set<UIMessageChunk['type']>([
   'tool-input-start',
 ]);
 
+const DELTAS = new Set<UIMessageChunk['type']>(['text-delta', 'reasoning-delta', 'tool-input-delta']);
+
 /**
  * Appends a run's chunks to its log in order. A chunk leaves as soon as no batch is on its way (the
  * client's first token waits for no other); chunks that arrive while a batch is on its way wait and go
  * together in the next pipeline. A chunk that opens a step or a part waits until the end of the loop
- * turn for what follows it, so that a step's first token is not one round trip behind its opening. A
- * fast model costs few round trips and chunks never reorder.
+ * turn for what follows it, so that a step's first token is not one round trip behind its opening; a
+ * batch of deltas alone waits until `intervalMs` after the previous batch, and any other chunk takes
+ * the waiting deltas with it at once. A fast model costs few round trips and chunks never reorder.
  */
 export class RunWriter {
   private queue: string[] = [];
   private flushing: Promise<void> | null = null;
   private held: NodeJS.Immediate | null = null;
   private expirySet = false;
+  /** Whether every chunk queued is a delta: only such a batch waits for the interval. */
+  private onlyDeltas = true;
+  private nextWriteAt = 0;
+  private wake: (() => void) | null = null;
+  /** Once the run has ended, nothing waits. */
+  private draining = false;
 
   constructor(
     private readonly store: RunStore,
@@ -36,10 +52,15 @@ export class RunWriter {
     private readonly runId: string,
     private readonly logger: Logger,
     private readonly feed?: RunFeed,
+    private readonly intervalMs = WRITE_INTERVAL_MS,
   ) {}
 
   append(chunk: UIMessageChunk): void {
     this.queue.push(JSON.stringify(chunk));
+    if (!DELTAS.has(chunk.type)) {
+      this.onlyDeltas = false;
+      this.wake?.();
+    }
     if (this.flushing) return;
     if (OPENERS.has(chunk.type)) {
       this.held ??= setImmediate(() => this.send());
@@ -50,7 +71,9 @@ export class RunWriter {
 
   /** Resolves once every chunk appended so far is in Redis (or was given up on). */
   async drain(): Promise<void> {
+    this.draining = true;
     if (this.held) this.send();
+    this.wake?.();
     while (this.flushing) await this.flushing;
   }
 
@@ -65,6 +88,10 @@ export class RunWriter {
     await undefined;
     try {
       while (this.queue.length > 0) {
+        const wait = this.nextWriteAt - performance.now();
+        if (wait > 0 && this.onlyDeltas && !this.draining) await this.pause(wait);
+        this.nextWriteAt = performance.now() + this.intervalMs;
+        this.onlyDeltas = true;
         const batch = this.queue;
         this.queue = [];
         await this.write(batch);
@@ -73,6 +100,18 @@ export class RunWriter {
       // Right after the last look at the queue: a chunk appended from now on starts a new flush.
       this.flushing = null;
     }
+  }
+
+  /** Waits `ms`, or less when a chunk that is not a delta (or a drain) comes first. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
   }
 
   private async write(batch: string[]): Promise<void> {
