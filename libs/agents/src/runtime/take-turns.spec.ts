@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createChatModel } from './chat-model';
-import { TakeTurns, TOKEN_BUDGET_MS } from './take-turns';
+import { MIN_TOKEN_BUDGET_MS, TakeTurns, TOKEN_BUDGET_MS, TURN_BUDGET_MS } from './take-turns';
 
 /** Keeps the thread busy, as working through a token does. */
 function work(ms: number): void {
@@ -22,6 +22,41 @@ describe('TakeTurns', () => {
     // Without the handler the loop would only turn once all tokens were done.
     expect(turnedAt).toBeGreaterThanOrEqual(0);
     expect(turnedAt).toBeLessThan(tokens);
+  });
+
+  it('shares one turn among many answers instead of giving each its whole budget', async () => {
+    const handler = new TakeTurns();
+    const answers = 40;
+    const tokens = 60;
+    const tokenMs = TOKEN_BUDGET_MS / 20;
+    let done = 0;
+    // The work done between two passes of the loop's timers phase: one turn of the loop.
+    let sinceTurn = 0;
+    let mostInATurn = 0;
+    let ticking = true;
+    const tick = () => {
+      mostInATurn = Math.max(mostInATurn, sinceTurn);
+      sinceTurn = 0;
+      if (ticking) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    await Promise.all(
+      Array.from({ length: answers }, async () => {
+        for (let i = 0; i < tokens; i++) {
+          work(tokenMs);
+          sinceTurn++;
+          await handler.handleLLMNewToken();
+        }
+        done++;
+      }),
+    );
+    ticking = false;
+    expect(done).toBe(answers);
+    // Each answer's whole budget in every turn would be about answers × 20 tokens; a shared turn holds
+    // about TURN_BUDGET_MS of them, with each answer's smallest share.
+    const shared = Math.max(TURN_BUDGET_MS, answers * MIN_TOKEN_BUDGET_MS) / tokenMs + answers;
+    expect(mostInATurn).toBeLessThanOrEqual(shared * 1.5);
+    expect(mostInATurn).toBeLessThan(((answers * TOKEN_BUDGET_MS) / tokenMs) * 0.5);
   });
 
   it('is awaited by the model between tokens', () => {

@@ -3,23 +3,44 @@ import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 
 /** How long a model's tokens may be worked through before the event loop is let turn. */
 export const TOKEN_BUDGET_MS = 1;
+/**
+ * How long the answers that gave way may hold the loop together when it comes back to them: with many
+ * of them, each gets a share of this, so that new requests, Redis replies and first tokens are not
+ * kept waiting for every answer's full budget.
+ */
+export const TURN_BUDGET_MS = 10;
+/** The smallest share: below it, giving way would cost more than the work it bounds. */
+export const MIN_TOKEN_BUDGET_MS = 0.1;
 
 let since = performance.now();
+/** Answers waiting for the loop to come back to them. */
+let waiting = 0;
 
 /**
- * Lets the event loop turn between a model's tokens once they have held it for `TOKEN_BUDGET_MS`. A model
+ * Lets the event loop turn between a model's tokens once they have held it for their budget. A model
  * that sends tokens faster than they are worked through (a burst read in one go) would otherwise be
  * worked through whole in one turn: its first token would reach the client only after its last had been
- * processed, and every other run would wait as long. Awaited by the model between tokens, as the callback
- * manager awaits handlers that ask for it.
+ * processed, and every other run would wait as long. The answers that gave way all go on in the loop's
+ * next turn, so each gets `TURN_BUDGET_MS` shared among them (at most `TOKEN_BUDGET_MS`, at least
+ * `MIN_TOKEN_BUDGET_MS`). Awaited by the model between tokens, as the callback manager awaits handlers
+ * that ask for it.
  */
 export class TakeTurns extends BaseCallbackHandler {
   name = 'TakeTurns';
   override awaitHandlers = true;
 
   override async handleLLMNewToken(): Promise<void> {
-    if (performance.now() - since < TOKEN_BUDGET_MS) return;
-    await nextTurn();
+    if (performance.now() - since < tokenBudget()) return;
+    waiting++;
+    try {
+      await nextTurn();
+    } finally {
+      waiting--;
+    }
     since = performance.now();
   }
+}
+
+function tokenBudget(): number {
+  return Math.max(MIN_TOKEN_BUDGET_MS, Math.min(TOKEN_BUDGET_MS, TURN_BUDGET_MS / (waiting + 1)));
 }
