@@ -8,7 +8,7 @@ const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000];
 /**
  * Deltas written less than this long after the previous batch wait for the rest of it and go together:
  * a model streaming a token every few ms then costs one round trip (and one SSE write) per interval
- * instead of one per token. Well below what a reader can see; the first delta of a part never waits.
+ * instead of one per token. A delta that comes with its part's start does not wait.
  */
 export const WRITE_INTERVAL_MS = 20;
 
