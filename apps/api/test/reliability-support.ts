@@ -8,13 +8,7 @@ export function reliability(figures: Record<string, unknown>): void {
   process.stdout.write(`RELIABILITY ${JSON.stringify(figures)}\n`);
 }
 
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { eventually } from '@auxilia/testing';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { UIMessageChunk } from 'ai';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { ProblemException, RedisKeys, type AppConfig } from '@auxilia/core';
-import { startThrowawayRedis } from '@auxilia/testing';
+import { eventually, startThrowawayRedis } from '@auxilia/testing';
 import { RunKeys } from './run-keys';
 import { RunManager, type RunSource } from './run-manager';
 import { RunStore, type RunLogEntry } from './run-store';
@@ -57,14 +57,6 @@ function textSource(count: number, delayMs = 0, options: { failAt?: number } = {
 const chunksOf = (entries: RunLogEntry[]) =>
   entries.flatMap((e) => ('chunk' in e ? [JSON.parse(e.chunk) as UIMessageChunk] : []));
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(25);
-  }
-}
-
 let redis: Redis;
 beforeAll(() => {
   // The failures these tests provoke are logged by design; the assertions say what matters.
@@ -99,7 +91,7 @@ describe('RunManager', () => {
       'finish',
     ]);
     expect(entries.at(-1)).toEqual({ id: expect.any(String), done: true });
-    await waitFor(async () => (await runs.activeRun(thread)) === null);
+    await eventually(async () => (await runs.activeRun(thread)) === null, 10_000, 25);
     const ttl = await redis.ttl(keys.log(thread, runId));
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
@@ -142,7 +134,7 @@ describe('RunManager', () => {
       runs.start(thread, source, check),
     ]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
-    await waitFor(async () => (await runs.activeRun(thread)) === null);
+    await eventually(async () => (await runs.activeRun(thread)) === null, 10_000, 25);
     // Later: the lock is taken, the precondition refuses, and the lock is released again.
     await expect(runs.start(thread, source, check)).rejects.toMatchObject({ status: 409 });
     expect(await runs.activeRun(thread)).toBeNull();
@@ -206,7 +198,7 @@ describe('RunManager', () => {
       { type: 'error', errorText: expect.stringContaining('interrupted') },
       { type: 'finish', finishReason: 'error' },
     ]);
-    await waitFor(async () => (await runs.activeRun(thread)) === null);
+    await eventually(async () => (await runs.activeRun(thread)) === null, 10_000, 25);
   });
 
   it('turns a source that throws into an error chunk then finish', async () => {
@@ -218,7 +210,7 @@ describe('RunManager', () => {
       { type: 'error', errorText: 'The run failed unexpectedly.' },
       { type: 'finish', finishReason: 'error' },
     ]);
-    await waitFor(async () => (await runs.activeRun(thread)) === null);
+    await eventually(async () => (await runs.activeRun(thread)) === null, 10_000, 25);
     await expect(runs.start(thread, textSource(1))).resolves.toEqual(expect.any(String));
   });
 
@@ -320,10 +312,14 @@ describe('RunManager', () => {
       const other = await manager(1500, 200, redisServer.url);
       const probe = connect(redisServer.url);
       const channel = keys.stopChannel();
-      await waitFor(async () => {
-        const reply = (await probe.pubsub('NUMSUB', channel).catch(() => [channel, 0])) as [string, number];
-        return Number(reply[1]) >= 2;
-      });
+      await eventually(
+        async () => {
+          const reply = (await probe.pubsub('NUMSUB', channel).catch(() => [channel, 0])) as [string, number];
+          return Number(reply[1]) >= 2;
+        },
+        10_000,
+        25,
+      );
       const thread = randomUUID();
       await owner.start(thread, textSource(1000, 20));
       await expect(other.stop(thread)).resolves.toBe(true);

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { UIMessageChunk } from 'ai';
 import { RedisKeys } from '@auxilia/core';
+import { eventually } from '@auxilia/testing';
 import { RunFeed } from './run-feed';
 import { RunKeys } from './run-keys';
 import { RunStore } from './run-store';
@@ -44,10 +45,6 @@ async function appendApart(target: RunWriter, types: (keyof typeof CHUNKS)[]): P
   }
 }
 
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 beforeAll(() => Logger.overrideLogger(false));
 afterAll(async () => {
   await redis.quit();
@@ -82,12 +79,12 @@ describe('RunWriter', () => {
   it('holds deltas written within the interval, and sends them with the next chunk that is not a delta', async () => {
     const { writer: w, batches } = await writer(60_000);
     await appendApart(w, ['start-step', 'text-start', 'text-delta']);
-    await until(() => batches.length === 1);
+    await eventually(() => batches.length === 1, 10_000, 5);
     await appendApart(w, ['text-delta', 'text-delta']);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(batches).toHaveLength(1);
     w.append(CHUNKS['text-end']);
-    await until(() => batches.length === 2);
+    await eventually(() => batches.length === 2, 10_000, 5);
     expect(batches[1]).toEqual(['text-delta', 'text-delta', 'text-end']);
   });
 
