@@ -103,6 +103,15 @@ export async function runScenario(target: Target, options: ScenarioOptions): Pro
   };
 }
 
+/** 30 answers, 10 at a time, before anything is measured: JIT, connection pools, compiled graphs. */
+export async function warmUp(target: Target, timeoutMs: number): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await Promise.all(
+      Array.from({ length: 10 }, () => target.answer('warm-up', timeoutMs).catch(() => undefined)),
+    );
+  }
+}
+
 function failure(error: string, tokens = 0): Sample {
   return { ok: false, error, tokens };
 }

@@ -9,7 +9,7 @@ import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { closeClient } from './http';
 import { benchIdleStreams } from './idle';
 import { benchHeldLayers, benchLayers } from './layers';
-import { floorTarget, oursTarget, peerTarget, runScenario, type Target } from './load';
+import { floorTarget, oursTarget, peerTarget, runScenario, warmUp, type Target } from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
 import { machineInfo, versionsInfo } from './machine';
@@ -68,14 +68,6 @@ async function measure(
   );
   await sleep(200);
   return result;
-}
-
-async function warmUp(target: Target, timeoutMs: number): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await Promise.all(
-      Array.from({ length: 10 }, () => target.answer('warm-up', timeoutMs).catch(() => undefined)),
-    );
-  }
 }
 
 function emptyResults(options: BenchOptions): Results {

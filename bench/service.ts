@@ -36,6 +36,8 @@ export interface ServiceOptions {
   profileDir?: string;
   /** API_WORKERS: with more than one, the meter sums the CPU and RSS of the primary and its workers. */
   workers?: number;
+  /** REDIS_KEY_PREFIX (default `bench:`): instances that must not share threads and runs get their own. */
+  keyPrefix?: string;
 }
 
 /**
@@ -55,15 +57,14 @@ export function writeSeeds(workDir: string): { agentsFile: string; serversFile: 
 /**
  * Copies the production bundle (and its source map, for the profile) next to the benchmark's output,
  * so that a rebuild during the run cannot remove or change what the instances run. Packages still
- * resolve from the project's node_modules.
+ * resolve from the project's node_modules, so `dir` must be inside the project.
  */
-export function snapshotBundle(): string {
-  if (!existsSync(API_BUNDLE)) throw new Error(`${API_BUNDLE} is missing: run \`npm run build\` first`);
-  const dir = join('dist', 'bench', 'service');
+export function snapshotBundle(source = API_BUNDLE, dir = join('dist', 'bench', 'service')): string {
+  if (!existsSync(source)) throw new Error(`${source} is missing: run \`npm run build\` first`);
   mkdirSync(dir, { recursive: true });
   const target = join(dir, 'main.js');
-  copyFileSync(API_BUNDLE, target);
-  if (existsSync(`${API_BUNDLE}.map`)) copyFileSync(`${API_BUNDLE}.map`, `${target}.map`);
+  copyFileSync(source, target);
+  if (existsSync(`${source}.map`)) copyFileSync(`${source}.map`, `${target}.map`);
   return target;
 }
 
@@ -90,7 +91,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       PORT: String(options.port),
       HOST: '127.0.0.1',
       REDIS_URL: options.redisUrl,
-      REDIS_KEY_PREFIX: 'bench:',
+      REDIS_KEY_PREFIX: options.keyPrefix ?? 'bench:',
       OPENAI_BASE_URL: options.modelURL,
       OPENAI_API_KEY: 'bench',
       OPENAI_MODEL: 'scripted-model',
