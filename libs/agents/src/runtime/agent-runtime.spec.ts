@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { consumeCallback } from '@langchain/core/callbacks/promises';
 
-import { collect, json, RuntimeHarness } from './runtime.fixture';
+import { collect, json, RuntimeHarness, userMessage } from './runtime.fixture';
 
 const h = new RuntimeHarness();
 beforeAll(() => h.start());
@@ -29,6 +30,35 @@ describe('AgentRuntime', () => {
       { type: 'text', text: 'Hello there, friend', state: 'done' },
     ]);
     expect(json(await h.fx.runtime.loadMessages(threadId))).toEqual([json(user), built]);
+  });
+
+  it("streams while LangChain's shared callback queue is held by something else", async () => {
+    // A callback left to run in the background, anywhere in the process, that has not ended yet.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    void consumeCallback(() => held, false);
+    try {
+      h.model.enqueue('Not kept waiting');
+      const agent = await h.fx.runtime.prepare('plain');
+      const turn = agent.stream({
+        threadId: randomUUID(),
+        userMessage: userMessage('Hi'),
+        signal: new AbortController().signal,
+      });
+      let text = '';
+      const read = (async () => {
+        for await (const chunk of turn) if (chunk.type === 'text-delta') text += chunk.delta;
+      })();
+      // The turn's tokens went through that queue when handlers were not awaited: it never ended.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((r) => (timer = setTimeout(r, 10_000, false)));
+      const ended = await Promise.race([read.then(() => true), timeout]);
+      clearTimeout(timer);
+      expect(ended).toBe(true);
+      expect(text).toBe('Not kept waiting');
+    } finally {
+      release();
+    }
   });
 
   it('calls get-sum on the MCP server and answers with its result', async () => {

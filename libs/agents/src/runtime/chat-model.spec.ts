@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
-import { createChatModel } from './chat-model';
+import { awaitCallbacksInPlace, createChatModel } from './chat-model';
 
 describe('createChatModel', () => {
   it('sends requests outside the async context of the run, which pooled connections would keep', async () => {
@@ -33,5 +34,19 @@ describe('createChatModel', () => {
       await model.close();
     }
     expect(contexts).toEqual([undefined]);
+  });
+
+  it('has LangChain await callback handlers where they are called, unless the environment says otherwise', () => {
+    const unset: NodeJS.ProcessEnv = {};
+    awaitCallbacksInPlace(unset);
+    expect(unset.LANGCHAIN_CALLBACKS_BACKGROUND).toBe('false');
+    const chosen: NodeJS.ProcessEnv = { LANGCHAIN_CALLBACKS_BACKGROUND: 'true' };
+    awaitCallbacksInPlace(chosen);
+    expect(chosen.LANGCHAIN_CALLBACKS_BACKGROUND).toBe('true');
+    // Done on import, so a handler created later (as LangGraph's token handler is, per run) is awaited.
+    const handler = new (class extends BaseCallbackHandler {
+      name = 'any';
+    })();
+    expect(handler.awaitHandlers).toBe(true);
   });
 });

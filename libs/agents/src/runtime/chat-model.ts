@@ -20,6 +20,21 @@ const outsideRuns = new AsyncResource('ModelRequest');
 const modelFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
   outsideRuns.runInAsyncScope(() => fetch(input, init));
 
+/**
+ * LangChain runs the callbacks that do not ask to be awaited through one queue per process, one at a
+ * time, unless this variable is 'false'. LangGraph's token handler is one of them: it carries each model
+ * token into the graph's stream, so every token of every run waited behind every callback queued before
+ * it, and one slow callback anywhere in the process held all the runs' tokens. Awaited where they are
+ * made, tokens reach the stream as the model reads them. A value set in the environment is kept (with
+ * LangSmith tracing on, 'false' also makes each run's end wait until its trace is sent).
+ */
+export function awaitCallbacksInPlace(env: NodeJS.ProcessEnv = process.env): void {
+  env.LANGCHAIN_CALLBACKS_BACKGROUND ??= 'false';
+}
+
+// Before any handler exists: each reads the variable once, when it is created.
+awaitCallbacksInPlace();
+
 export function createChatModel(settings: ModelSettings): ChatOpenAI {
   return new ChatOpenAI({
     model: settings.model,
