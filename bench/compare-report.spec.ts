@@ -9,17 +9,7 @@ import {
   type Side,
 } from './compare-report';
 import type { ScenarioResult } from './load';
-import type { Summary } from './stats';
-
-const summary = (p50: number, p99: number): Summary => ({
-  n: 10,
-  p50,
-  p95: p99,
-  p99,
-  min: p50,
-  max: p99,
-  mean: p50,
-});
+import { summarize } from './stats';
 
 function round(side: Side, n: number, figures: { ttft: number; cpu: number | null; tps: number }): Round {
   const result: ScenarioResult = {
@@ -29,8 +19,8 @@ function round(side: Side, n: number, figures: { ttft: number; cpu: number | nul
     answers: 100,
     failed: 0,
     errors: [],
-    ttftMs: summary(figures.ttft, figures.ttft * 2),
-    ttftWithThreadMs: summary(figures.ttft + 1, figures.ttft * 3),
+    ttftMs: summarize([figures.ttft, figures.ttft * 2]),
+    ttftWithThreadMs: summarize([figures.ttft + 1, figures.ttft * 3]),
     tokensReceived: 5000,
     tokensPerSecond: figures.tps,
     wallMs: 1000,

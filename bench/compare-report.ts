@@ -1,4 +1,5 @@
 import type { ScenarioResult } from './load';
+import { int, list } from './options';
 
 /** The two builds of a comparison: `base` is the reference, `head` the change measured against it. */
 export type Side = 'base' | 'head';
@@ -28,21 +29,6 @@ export const COMPARE_USAGE = `npm run bench:compare -- --base REV [options]
   --tokens N            tokens per answer (default 50)
   --samples N           answers per build, cell and round (default 100; C = 1: 50)
   --out FILE            results file (default bench/results/compare-<time>.json)`;
-
-function list(value: string | undefined, name: string): number[] {
-  const out = (value ?? '').split(',').map((x) => Number(x.trim()));
-  if (out.length === 0 || out.some((x) => !Number.isInteger(x) || x < 0)) {
-    throw new Error(`${name} takes comma-separated whole numbers, got ${JSON.stringify(value)}`);
-  }
-  return out;
-}
-
-function int(value: string | undefined, name: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} takes a whole number in ${min}..${max}`);
-  return n;
-}
 
 function revision(value: string | undefined, name: string): string {
   // Passed to git as one argument, never to a shell; still, nothing that reads as an option.

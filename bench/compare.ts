@@ -14,11 +14,11 @@ import {
   type Round,
   type Side,
 } from './compare-report';
-import { closeClient } from './http';
 import { oursTarget, runScenario, warmUp, type Target } from './load';
+import { beginEntry } from './entry';
 import { machineInfo, versionsInfo } from './machine';
 import { startModelProcess } from './model-process';
-import { Children } from './proc';
+import type { Children } from './proc';
 import { RedisCommandCounter } from './redis-stats';
 import { API_BUNDLE, snapshotBundle, startService } from './service';
 
@@ -198,25 +198,7 @@ async function measure(options: CompareOptions, children: Children, report: Reco
 }
 
 async function entry(): Promise<void> {
-  let options: CompareOptions;
-  try {
-    options = parseCompareOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(2);
-  }
-  const children = new Children();
-  const stop = async (code: number) => {
-    await children.stopAll();
-    closeClient();
-    process.exit(code);
-  };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      console.error(`\n${sig}: stopping every process the comparison started`);
-      void stop(130);
-    });
-  }
+  const { options, children, stop } = beginEntry(parseCompareOptions, 'comparison');
   const report: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     options,

@@ -41,7 +41,8 @@ export const USAGE = `npm run bench -- [options]
   --time-limit-s N      stop starting measurements after N s (default 1200; quick 100)
   --out FILE            results file (default bench/results/latest.json)`;
 
-function list(value: string | undefined, name: string): number[] {
+/** A comma-separated list of whole numbers, or an error naming the option. */
+export function list(value: string | undefined, name: string): number[] {
   const out = (value ?? '').split(',').map((x) => Number(x.trim()));
   if (out.length === 0 || out.some((x) => !Number.isInteger(x) || x < 0)) {
     throw new Error(`${name} takes comma-separated whole numbers, got ${JSON.stringify(value)}`);
@@ -49,7 +50,8 @@ function list(value: string | undefined, name: string): number[] {
   return out;
 }
 
-function int(value: string | undefined, name: string, min: number, max: number): number {
+/** A whole number in min..max, or an error naming the option. */
+export function int(value: string | undefined, name: string, min: number, max: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max)
     throw new Error(`${name} takes a whole number in ${min}..${max}`);

@@ -6,7 +6,6 @@ import { freePort } from '../libs/testing/src/free-port';
 import { startEverythingServer } from '../libs/testing/src/mcp/everything-server';
 import { startOAuthMcpServer } from '../libs/testing/src/mcp/oauth-mcp-server';
 import { startThrowawayRedis } from '../libs/testing/src/redis-server';
-import { closeClient } from './http';
 import { benchIdleStreams } from './idle';
 import { benchHeldLayers, benchLayers } from './layers';
 import { floorTarget, oursTarget, peerTarget, runScenario, warmUp, type Target } from './load';
@@ -16,6 +15,7 @@ import { machineInfo, versionsInfo } from './machine';
 import { parseOptions, wavesFor, type BenchOptions } from './options';
 import { PEER_GRAPH_ID, startPeer, type Peer } from './peer';
 import { Children, findChild, ProcessMeter } from './proc';
+import { beginEntry } from './entry';
 import { newestProfile, summarizeProfile } from './profile';
 import {
   compare,
@@ -266,25 +266,7 @@ async function main(
 }
 
 async function entry(): Promise<void> {
-  let options: BenchOptions;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(2);
-  }
-  const children = new Children();
-  const stop = async (code: number) => {
-    await children.stopAll();
-    closeClient();
-    process.exit(code);
-  };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      console.error(`\n${sig}: stopping every process the benchmark started`);
-      void stop(130);
-    });
-  }
+  const { options, children, stop } = beginEntry(parseOptions, 'benchmark');
   const results = emptyResults(options);
   const profileDir = options.profile ? join('bench', 'results', `profile-${Date.now()}`) : undefined;
   let code = 0;
