@@ -1,5 +1,6 @@
 import type { ScenarioResult } from './load';
 import { int, list } from './options';
+import { round } from './stats';
 
 /** The two builds of a comparison: `base` is the reference, `head` the change measured against it. */
 export type Side = 'base' | 'head';
@@ -130,14 +131,12 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
 function sideFigure(values: number[]): SideFigure | null {
   if (values.length === 0) return null;
   return {
-    median: round2(median(values)),
-    min: round2(Math.min(...values)),
-    max: round2(Math.max(...values)),
+    median: round(median(values)),
+    min: round(Math.min(...values)),
+    max: round(Math.max(...values)),
     rounds: values.length,
   };
 }
@@ -167,7 +166,7 @@ export function summarizeRounds(rounds: readonly Round[]): FigureRow[] {
       if (f.better === 'lower' ? x < y : x > y) headBetter++;
       else headWorse++;
     }
-    const ratio = base && head && base.median !== 0 ? round2(head.median / base.median) : null;
+    const ratio = base && head && base.median !== 0 ? round(head.median / base.median) : null;
     return { figure: f.name, base, head, ratio, headBetter, headWorse, paired };
   });
 }
