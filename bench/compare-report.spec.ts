@@ -31,7 +31,7 @@ function round(side: Side, n: number, figures: { ttft: number; cpu: number | nul
     rssKbAfter: 1,
     peakRssKb: 1,
   };
-  return { side, round: n, first: n % 2 === (side === 'base' ? 0 : 1), result, redisCommandsPerAnswer: 100 };
+  return { side, round: n, result, redisCommandsPerAnswer: 100 };
 }
 
 describe('parseCompareOptions', () => {

@@ -1,5 +1,5 @@
 import type { ScenarioResult } from './load';
-import { int, list } from './options';
+import { int, list, wavesFor } from './options';
 import { round } from './stats';
 
 /** The two builds of a comparison: `base` is the reference, `head` the change measured against it. */
@@ -69,15 +69,14 @@ export function parseCompareOptions(argv: string[], now = new Date()): CompareOp
 /** Waves of C users so that about `samples` answers are measured per round (C = 1: at most 50). */
 export function compareWaves(options: Pick<CompareOptions, 'samples'>, concurrency: number): number {
   const samples = concurrency === 1 ? Math.min(options.samples, 50) : options.samples;
-  return Math.min(50, Math.max(1, Math.ceil(samples / concurrency)));
+  return wavesFor({ quick: false, samples }, concurrency);
 }
 
 /** One round of one build in one cell: the scenario and the Redis commands it caused per answer. */
 export interface Round {
   side: Side;
-  /** 0-based; within a round, `first` says which build went first. */
+  /** 0-based: base goes first in even rounds, head in odd ones. */
   round: number;
-  first: boolean;
   result: ScenarioResult;
   redisCommandsPerAnswer: number | null;
 }

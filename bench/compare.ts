@@ -178,7 +178,6 @@ async function measure(options: CompareOptions, children: Children, report: Reco
           rounds.push({
             side,
             round,
-            first: side === order[0],
             result,
             redisCommandsPerAnswer: redisCommands.total,
           });

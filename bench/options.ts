@@ -105,6 +105,6 @@ export function parseOptions(argv: string[]): BenchOptions {
 }
 
 /** Waves of C users so that about `samples` answers are measured; at least one, at most 10 (quick) or 50. */
-export function wavesFor(options: BenchOptions, concurrency: number): number {
+export function wavesFor(options: Pick<BenchOptions, 'quick' | 'samples'>, concurrency: number): number {
   return Math.min(options.quick ? 10 : 50, Math.max(1, Math.ceil(options.samples / concurrency)));
 }
