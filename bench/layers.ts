@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import type { UIMessage } from 'ai';
 import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
 import { createChatModel } from '../libs/agents/src/runtime/chat-model';
-import { streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
+import { graphEvents, streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
 import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
 import { statusKb } from './proc';
@@ -36,7 +36,7 @@ export const LAYERS = [
   },
   {
     name: 'graph',
-    what: "the agent graph (LangGraph), no checkpointer, `stream(…, { streamMode: ['values', 'messages'] })`",
+    what: 'the agent graph (LangGraph), no checkpointer, its `values` and `messages` events read as the turn reads them',
   },
   {
     name: 'graph+checkpoints',
@@ -262,11 +262,18 @@ function answerOf(name: LayerName, options: { modelURL: string }, redis: Redis):
     };
   }
   return async (onToken) => {
-    const events = await graph.stream({ messages: [new HumanMessage(question)] } as never, {
-      configurable: { thread_id: randomUUID() },
-      streamMode: ['values', 'messages'],
-      durability: TURN_DURABILITY,
-    });
+    // Read as the turn reads it: the graph's own event generator.
+    const events = graphEvents(
+      graph,
+      { messages: [new HumanMessage(question)] },
+      {
+        configurable: { thread_id: randomUUID() },
+        streamMode: ['values', 'messages'],
+        recursionLimit: 25,
+        durability: TURN_DURABILITY,
+        signal: new AbortController().signal,
+      },
+    );
     for await (const [mode, payload] of events as AsyncIterable<[string, unknown]>) {
       if (mode === 'messages' && (payload as [BaseMessage, unknown])[0].text) onToken();
     }
