@@ -1,7 +1,7 @@
 /**
- * Key layout. Every key of one thread carries the hash tag `{thread:<id>}`, so a MULTI over a thread's
- * keys stays in one Redis Cluster slot. Only the thread registry (`threads`) is shared between threads;
- * it is written outside those transactions for that reason.
+ * Key layout. Every key of one thread carries the hash tag `{thread:<id>}`, so a script or a MULTI over
+ * a thread's keys stays in one Redis Cluster slot. Only the thread registry (`threads`) is shared between
+ * threads; it is written outside those scripts and transactions for that reason.
  *
  * Ids and namespaces are URI-component encoded: a `}` or `:` in a thread id would otherwise move the
  * hash tag or make two different (namespace, checkpoint) pairs spell the same key. Plain ids such as

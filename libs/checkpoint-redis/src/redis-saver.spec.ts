@@ -108,6 +108,56 @@ describe('RedisSaver', () => {
     expect(tuple?.pendingWrites).toHaveLength(2);
   });
 
+  it('stores a checkpoint in two commands and its writes in one, also after Redis forgot its scripts', async () => {
+    // A client of its own: its commands are counted, and its scripts are flushed from the server below.
+    const own = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      // Connected first: commands sent before that are queued, and sent again once it is ready.
+      await own.ping();
+      const saver = new RedisSaver(own, { keyPrefix: `${prefix}commands:` });
+      let sent: string[] = [];
+      const send = own.sendCommand.bind(own);
+      own.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return send(command as never, ...(rest as []));
+      }) as typeof own.sendCommand;
+
+      const config = await saver.put({ configurable: { thread_id: 't' } }, emptyCheckpoint(), loop(0), {});
+      expect(sent).toEqual(['sadd', 'evalsha']);
+      sent = [];
+      await saver.putWrites(
+        config,
+        [
+          ['x', 1],
+          ['y', 2],
+        ],
+        'task',
+      );
+      expect(sent).toEqual(['evalsha']);
+
+      await own.script('FLUSH');
+      const next = await saver.put(config, checkpointWith({ a: 1 }, { a: 1 }), loop(1), { a: 1 });
+      await saver.putWrites(next, [['x', 3]], 'task');
+      const tuple = await saver.getTuple({ configurable: { thread_id: 't' } });
+      expect(tuple?.checkpoint.channel_values).toEqual({ a: 1 });
+      expect(tuple?.pendingWrites).toEqual([['task', 'x', 3]]);
+    } finally {
+      own.disconnect();
+    }
+  });
+
+  it('rejects a put or writes that Redis refuses', async () => {
+    const keyPrefix = `${prefix}refused:`;
+    const saver = new RedisSaver(client, { keyPrefix });
+    const config = await saver.put({ configurable: { thread_id: 't' } }, emptyCheckpoint(), loop(0), {});
+    // Keys of the wrong type: every command on them fails.
+    await client.set(`${keyPrefix}{thread:t}:ns::checkpoints`, 'not a sorted set');
+    await client.set(`${keyPrefix}{thread:t}:ns::writes:${config.configurable!.checkpoint_id}`, 'not a hash');
+
+    await expect(saver.put(config, emptyCheckpoint(), loop(1), {})).rejects.toThrow(/WRONGTYPE/);
+    await expect(saver.putWrites(config, [['x', 1]], 'task')).rejects.toThrow(/WRONGTYPE/);
+  });
+
   it('puts every key of a thread under the prefix and the thread hash tag', async () => {
     const keyPrefix = `${prefix}tags:`;
     const saver = new RedisSaver(client, { keyPrefix });

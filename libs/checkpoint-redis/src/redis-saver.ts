@@ -18,6 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { handoverOf } from './read-handover';
 import { EMPTY_TYPE, frame, orderedWrites, typedBody, writeRecord, type StoredWrite } from './codec';
 import { CheckpointKeys, blobField, writeField } from './keys';
+import { CheckpointScripts } from './scripts';
 import { execOrThrow, matchesFilter, optionalString, type MetadataFilter } from './support';
 
 export interface RedisSaverOptions {
@@ -42,6 +43,7 @@ const MISSING_THREAD_ID =
  */
 export class RedisSaver extends BaseCheckpointSaver {
   private readonly keys: CheckpointKeys;
+  private readonly scripts: CheckpointScripts;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -49,6 +51,7 @@ export class RedisSaver extends BaseCheckpointSaver {
   ) {
     super(options.serde);
     this.keys = new CheckpointKeys(options.keyPrefix ?? '');
+    this.scripts = new CheckpointScripts(client);
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
@@ -115,25 +118,23 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (parentId) fields.parent = parentId;
 
     const k = this.keys;
-    const checkpointKey = k.checkpoint(threadId, ns, checkpoint.id);
-    // Outside the transaction: the registry lives in another Cluster slot than the thread's keys. Sent
+    // Outside the script: the registry lives in another Cluster slot than the thread's keys. Sent
     // together with it, not before: one round trip.
     const registered = this.client.sadd(k.threads(), threadId);
-    const tx = this.client
-      .multi()
-      .sadd(k.namespaces(threadId), ns)
-      .zadd(k.index(threadId, ns), 0, checkpoint.id)
-      .del(checkpointKey)
-      .hset(checkpointKey, fields);
-    if (Object.keys(blobs).length > 0) tx.hset(k.blobs(threadId, ns), blobs);
-    tx.sadd(
-      k.registry(threadId),
-      k.namespaces(threadId),
-      k.index(threadId, ns),
-      checkpointKey,
-      k.blobs(threadId, ns),
+    const written = this.scripts.put(
+      [
+        k.namespaces(threadId),
+        k.index(threadId, ns),
+        k.checkpoint(threadId, ns, checkpoint.id),
+        k.blobs(threadId, ns),
+        k.registry(threadId),
+      ],
+      ns,
+      checkpoint.id,
+      fields,
+      blobs,
     );
-    await Promise.all([registered, execOrThrow(tx)]);
+    await Promise.all([registered, written]);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -166,15 +167,11 @@ export class RedisSaver extends BaseCheckpointSaver {
         };
       }),
     );
-    const key = this.keys.writes(threadId, ns, checkpointId);
-    const tx = this.client.multi();
-    for (const { field, record, slot } of entries) {
-      // A regular write is kept as first stored, so a task replayed after a crash cannot change it.
-      if (slot < 0) tx.hset(key, field, record);
-      else tx.hsetnx(key, field, record);
-    }
-    tx.sadd(this.keys.registry(threadId), key);
-    await execOrThrow(tx);
+    // A regular write is kept as first stored, so a task replayed after a crash cannot change it.
+    await this.scripts.putWrites(
+      [this.keys.writes(threadId, ns, checkpointId), this.keys.registry(threadId)],
+      entries.map(({ field, record, slot }) => ({ replace: slot < 0, field, record })),
+    );
   }
 
   async deleteThread(threadId: string): Promise<void> {
