@@ -169,6 +169,8 @@ async function measure(options: CompareOptions, children: Children, report: Reco
             waves: compareWaves(options, c),
             deadline: performance.now() + SCENARIO_LIMIT_MS,
             timeoutMs: options.requestTimeoutMs,
+            // Else a build's sockets outlive the other build's turn or not, by its place in the round.
+            newConnections: true,
           });
           const redisCommands = RedisCommandCounter.perAnswer(
             before,

@@ -17,6 +17,12 @@ export function closeClient(): void {
   agent.destroy();
 }
 
+/** Closes the client's idle keep-alive sockets: the next requests open connections of their own. */
+export function dropIdleConnections(): void {
+  for (const sockets of Object.values(agent.freeSockets))
+    for (const socket of sockets ?? []) socket.destroy();
+}
+
 export interface JsonResult {
   status: number;
   headers: IncomingMessage['headers'];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { httpJson, streamSse } from './http';
+import { dropIdleConnections, httpJson, streamSse } from './http';
 import type { ProcessMeter } from './proc';
 import { round, summarize, type Summary } from './stats';
 
@@ -54,6 +54,12 @@ export interface ScenarioOptions {
   /** No wave starts after this `performance.now()` time. */
   deadline: number;
   timeoutMs: number;
+  /**
+   * Each wave's users connect anew: the client's idle sockets are closed before the wave. Otherwise a
+   * wave reuses the sockets of the one before if they are still open (4 s), which depends on what ran
+   * in between.
+   */
+  newConnections?: boolean;
 }
 
 /** Runs `waves` rounds of C users starting together; every bound is a count or a deadline. */
@@ -64,6 +70,7 @@ export async function runScenario(target: Target, options: ScenarioOptions): Pro
   const cpuBefore = target.meter.cpuMs();
   const sideBefore = target.sideMeter?.cpuMs() ?? 0;
   for (let w = 0; w < options.waves && (w === 0 || performance.now() < options.deadline); w++) {
+    if (options.newConnections) dropIdleConnections();
     const start = performance.now();
     const batch = await Promise.all(
       Array.from({ length: options.concurrency }, (_, i) =>
