@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../libs/testing/src/free-port';
 import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import {
@@ -30,7 +31,6 @@ import { API_BUNDLE, snapshotBundle, startService } from './service';
  */
 
 const log = (line: string) => console.log(line);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** No scenario starts a wave after this long; every loop of the run is bounded. */
 const SCENARIO_LIMIT_MS = 10 * 60_000;
 
