@@ -21,6 +21,7 @@ import { AgentsModule } from '@auxilia/agents';
 import { McpServersModule } from '@auxilia/mcp-servers';
 import { OAuthModule } from '@auxilia/oauth';
 import { ThreadsModule } from '@auxilia/threads';
+import { AcceptHandles } from './accept-handles';
 import { HealthModule } from './health/health.module';
 import { PlaygroundModule } from './playground/playground.module';
 import { ShutdownLogger } from './shutdown';
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         ShutdownLogger,
+        AcceptHandles,
       ],
     };
   }

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig, type AppConfig } from '@auxilia/core';
+import { AcceptHandles } from './accept-handles';
 import { createApp } from './bootstrap';
 import { runWorkers } from './workers';
 
@@ -28,8 +29,21 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);
-  const { port } = app.getHttpServer().address() as { port: number };
-  new Logger('Bootstrap').log(`Listening on http://${config.http.host}:${port} (docs at /docs)`);
+  const server = app.getHttpServer();
+  const logger = new Logger('Bootstrap');
+  // A worker's connections are accepted by its primary: only a process serving alone listens itself.
+  if (!cluster.isWorker && config.http.acceptHandles > 1) {
+    await app
+      .get(AcceptHandles)
+      .open(server, config.http.acceptHandles - 1)
+      .catch((err: unknown) =>
+        logger.warn(
+          `Accepting through the server's own handle only (HTTP_ACCEPT_HANDLES): ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+  }
+  const { port } = server.address() as { port: number };
+  logger.log(`Listening on http://${config.http.host}:${port} (docs at /docs)`);
 }
 
 main().catch((err: unknown) => {

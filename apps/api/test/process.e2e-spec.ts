@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -78,6 +78,26 @@ describe('the service as a process', () => {
       await api.waitForLine(/events-sub: connected to Redis/);
       expect(await healthStatus(api.baseUrl)).toBe(200);
       expect(api.lines.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    });
+
+    it('listens through HTTP_ACCEPT_HANDLES descriptors of its one listening socket', async () => {
+      const port = Number(new URL(api.baseUrl).port);
+      const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+      const listening = readFileSync('/proc/net/tcp', 'utf8')
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((f) => f[1] === local && f[3] === '0A');
+      expect(listening).toHaveLength(1);
+      const socket = `socket:[${listening[0][9]}]`;
+      const fds = readdirSync(`/proc/${api.child.pid}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${api.child.pid}/fd/${fd}`) === socket;
+        } catch {
+          return false;
+        }
+      });
+      expect(fds).toHaveLength(16);
+      expect(api.lines.filter((l) => l.includes('HTTP_ACCEPT_HANDLES'))).toEqual([]);
     });
 
     it('flips /health to 503 when Redis stops and back to 200 when it returns, without a restart', async () => {

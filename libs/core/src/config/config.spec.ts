@@ -93,6 +93,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ API_WORKERS: 'auto' }).http.workers).toBe(Math.min(availableParallelism(), 64));
   });
 
+  it('listens through 16 handles unless HTTP_ACCEPT_HANDLES says otherwise', () => {
+    expect(loadConfig({}).http.acceptHandles).toBe(16);
+    expect(loadConfig({ HTTP_ACCEPT_HANDLES: '1' }).http.acceptHandles).toBe(1);
+  });
+
   it('lets REDIS_URL win over host and port', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:6390/2', REDIS_HOST: 'other' }).redis.url).toBe(
       'redis://r:6390/2',
@@ -112,6 +117,8 @@ describe('loadConfig', () => {
     [{ API_WORKERS: '0' }, 'API_WORKERS must be auto or a whole number from 1 to 64 (got "0")'],
     [{ API_WORKERS: '65' }, 'API_WORKERS must be auto or a whole number from 1 to 64 (got "65")'],
     [{ API_WORKERS: 'all' }, 'API_WORKERS must be auto or a whole number from 1 to 64 (got "all")'],
+    [{ HTTP_ACCEPT_HANDLES: '0' }, 'HTTP_ACCEPT_HANDLES must not be less than 1 (got 0)'],
+    [{ HTTP_ACCEPT_HANDLES: '65' }, 'HTTP_ACCEPT_HANDLES must not be greater than 64 (got 65)'],
   ])('names the bad variable: %j', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -185,6 +185,14 @@ export class EnvironmentVariables {
   @Max(100 * 1024 * 1024)
   HTTP_BODY_LIMIT_BYTES?: number;
 
+  // Listening handles on the HTTP port in a single process: each takes one new connection per loop turn.
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  HTTP_ACCEPT_HANDLES?: number;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -221,6 +229,8 @@ export interface AppConfig {
     shutdownGraceMs: number;
     /** Processes serving the API on the same port (1: the process itself serves). */
     workers: number;
+    /** Handles on the listening socket of a single process (1: the server's own only). */
+    acceptHandles: number;
   };
   redis: { url?: string; host: string; port: number; password?: string; keyPrefix: string };
   openai: { apiKey?: string; baseURL?: string; model?: string; maxRetries: number };
@@ -286,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         vars.API_WORKERS === 'auto'
           ? Math.min(availableParallelism(), MAX_API_WORKERS)
           : Number(vars.API_WORKERS ?? 1),
+      acceptHandles: vars.HTTP_ACCEPT_HANDLES ?? 16,
     },
     redis: {
       url: vars.REDIS_URL,
