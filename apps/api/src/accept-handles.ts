@@ -81,12 +81,10 @@ export class AcceptHandles implements BeforeApplicationShutdown {
 
 /** `count` new descriptors of `handle`'s socket, through a helper process that sends each back. */
 function duplicate(handle: unknown, count: number): Promise<unknown[]> {
-  const env = { ...process.env };
-  // Preloads meant for the service (tracing agents, profilers) have no business in the helper.
-  delete env.NODE_OPTIONS;
+  // An empty environment: the service's secrets and preloads (NODE_OPTIONS) have no business there.
   const helper: ChildProcess = spawn(process.execPath, ['-e', ECHO], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env,
+    env: {},
   });
   let stderr = '';
   helper.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
