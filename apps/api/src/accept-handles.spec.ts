@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { childrenOf } from '@auxilia/testing';
 import { AcceptHandles } from './accept-handles';
 
 function listen(): Promise<Server> {
@@ -57,19 +58,13 @@ async function acceptsPerTurn(server: Server, n: number): Promise<number[]> {
 
 /** Pids of this process's children whose command line holds `text`. */
 function childrenRunning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  return childrenOf(process.pid).filter((pid) => {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
     } catch {
-      // Gone meanwhile.
+      return false; // Gone meanwhile.
     }
-  }
-  return pids;
+  });
 }
 
 describe('AcceptHandles', () => {

@@ -1,32 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { startScriptedModel, type ScriptedModel } from '@auxilia/testing';
+import { childrenOf, startScriptedModel, type ScriptedModel } from '@auxilia/testing';
 import { scriptedModelEnv } from './support/app';
 import { API_BUNDLE, requireBuild, runProcess, spawnApi, type ApiProcess } from './support/process';
 import { NodeChat, readChunks, threadsTransport, userMessage, chatBody } from './threads-client';
 
 // Real processes, each starting a whole instance: slower than jest's 5 s default on a loaded machine.
 jest.setTimeout(60_000);
-
-/** The live child processes of `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out.sort();
-}
 
 async function eventually<T>(check: () => T | false | Promise<T | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,3 +1,4 @@
+export * from './child-processes';
 export * from './eventually';
 export * from './free-port';
 export * from './redis-server';
