@@ -169,6 +169,7 @@ async function measure(options: CompareOptions, children: Children, report: Reco
             waves: compareWaves(options, c),
             deadline: performance.now() + SCENARIO_LIMIT_MS,
             timeoutMs: options.requestTimeoutMs,
+            expectTokens: options.tokens,
             // Else a build's sockets outlive the other build's turn or not, by its place in the round.
             newConnections: true,
           });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dropIdleConnections, httpJson, streamSse } from './http';
 import type { ProcessMeter } from './proc';
+import { tokensIn } from './model-process';
 import { round, summarize, type Summary } from './stats';
 
 /** One simulated user's answer. Times are ms from `performance.now()`. */
@@ -60,6 +61,8 @@ export interface ScenarioOptions {
    * in between.
    */
   newConnections?: boolean;
+  /** The tokens each answer carries: an answer that reads fewer or more has failed. */
+  expectTokens?: number;
 }
 
 /** Runs `waves` rounds of C users starting together; every bound is a count or a deadline. */
@@ -81,7 +84,7 @@ export async function runScenario(target: Target, options: ScenarioOptions): Pro
     );
     wallMs += performance.now() - start;
     waves++;
-    samples.push(...batch);
+    samples.push(...batch.map((s) => checkTokens(s, options.expectTokens)));
   }
   const cpuMs = target.meter.cpuMs() - cpuBefore;
   const sideMs = (target.sideMeter?.cpuMs() ?? 0) - sideBefore;
@@ -119,6 +122,11 @@ export async function warmUp(target: Target, timeoutMs: number): Promise<void> {
   }
 }
 
+function checkTokens(sample: Sample, expected: number | undefined): Sample {
+  if (!sample.ok || expected === undefined || sample.tokens === expected) return sample;
+  return { ...sample, ok: false, error: `read ${sample.tokens} of ${expected} tokens` };
+}
+
 function failure(error: string, tokens = 0): Sample {
   return { ok: false, error, tokens };
 }
@@ -141,7 +149,7 @@ export function floorTarget(baseURL: string, meter: ProcessMeter): Target {
           const chunk = JSON.parse(data) as { choices?: Array<{ delta?: { content?: unknown } }> };
           const content = chunk.choices?.[0]?.delta?.content;
           if (typeof content === 'string' && content.length > 0) {
-            tokens++;
+            tokens += tokensIn(content);
             first ??= performance.now();
           }
         },
@@ -186,9 +194,9 @@ export function oursTarget(baseUrl: string, meter: ProcessMeter, redis?: Process
             done = true;
             return;
           }
-          const chunk = JSON.parse(data) as { type?: unknown; errorText?: unknown };
+          const chunk = JSON.parse(data) as { type?: unknown; delta?: unknown; errorText?: unknown };
           if (chunk.type === 'text-delta') {
-            tokens++;
+            tokens += tokensIn(String(chunk.delta));
             first ??= performance.now();
           } else if (chunk.type === 'error') {
             streamError = `error chunk: ${String(chunk.errorText)}`;
@@ -232,7 +240,7 @@ export function peerTarget(baseUrl: string, meter: ProcessMeter, assistantId: st
           if (event !== 'messages') return;
           const [chunk] = JSON.parse(data) as [{ content?: unknown }, unknown];
           if (typeof chunk?.content === 'string' && chunk.content.length > 0) {
-            tokens++;
+            tokens += tokensIn(chunk.content);
             first ??= performance.now();
           }
         },

@@ -21,6 +21,14 @@ export function answerText(tokens: number): string[] {
   return Array.from({ length: tokens }, (_, i) => ` w${i}`);
 }
 
+/**
+ * How many of the answer's tokens a piece of its text holds. Clients count tokens by the text they read,
+ * not by the chunks that carry it: the service joins the deltas of one part that are written together.
+ */
+export function tokensIn(text: string): number {
+  return text.match(/ w\d+/g)?.length ?? 0;
+}
+
 export interface ModelProcess {
   child: ChildProcess;
   baseURL: string;

@@ -54,6 +54,7 @@ async function measure(
     waves: wavesFor(options, c),
     deadline: Math.min(deadline, performance.now() + share),
     timeoutMs: options.requestTimeoutMs,
+    expectTokens: options.tokens,
   });
   if (counted && before) {
     result.redisCommandsPerAnswer = RedisCommandCounter.perAnswer(
