@@ -8,7 +8,7 @@ import {
 } from '@auxilia/testing';
 import { scriptedModelEnv, startApp, type RunningApp } from './support/app';
 import { API_BUNDLE, requireBuild, spawnApi } from './support/process';
-import { chatBody, userMessage } from './threads-client';
+import { chatBody, streamedText, userMessage } from './threads-client';
 import { JSON_HEADERS, chunksOf, eventually, readAll, reliability, sleep } from './reliability-support';
 
 /*
@@ -128,7 +128,7 @@ describe('faults during a run', () => {
       nextRunErrors: nextChunks.filter((c) => c.type === 'error').length,
     });
     expect(nextChunks.some((c) => c.type === 'error')).toBe(false);
-    expect(nextChunks.some((c) => c.type === 'text-delta' && c.delta === 'Still')).toBe(true);
+    expect(streamedText(nextChunks)).toBe('Still here');
     const detail = await reader.api.GET('/threads/{id}', { params: { path: { id } } });
     expect(detail.data?.status).toBe('idle');
     expect(detail.data?.messages.at(-1)?.role).toBe('assistant');
@@ -218,7 +218,7 @@ describe('faults during a run', () => {
       });
       expect(chunks.some((c) => c.type === 'tool-output-error')).toBe(true);
       expect(chunks.some((c) => c.type === 'error')).toBe(false);
-      expect(chunks.some((c) => c.type === 'text-delta' && c.delta === 'The')).toBe(true);
+      expect(streamedText(chunks)).toBe('The tool broke, sorry.');
       expect(chunks.at(-1)?.type).toBe('finish');
       const toolResult = model.requests[before + 1]?.messages.find((m) => m.role === 'tool');
       expect(String(toolResult?.content)).toContain('short-lived');

@@ -26,8 +26,34 @@ const OPENERS = new Set<UIMessageChunk['type']>([
 
 const DELTAS = new Set<UIMessageChunk['type']>(['text-delta', 'reasoning-delta', 'tool-input-delta']);
 
+type Delta = Extract<UIMessageChunk, { type: 'text-delta' | 'reasoning-delta' | 'tool-input-delta' }>;
+
+function isDelta(chunk: UIMessageChunk): chunk is Delta {
+  return DELTAS.has(chunk.type);
+}
+
+function partOf(chunk: Delta): string {
+  return chunk.type === 'tool-input-delta' ? chunk.toolCallId : chunk.id;
+}
+
+function textOf(chunk: Delta): string {
+  return chunk.type === 'tool-input-delta' ? chunk.inputTextDelta : chunk.delta;
+}
+
+/** Whether a delta has nothing (provider metadata, say) but its type, its part and its text. */
+function plain(chunk: Delta): boolean {
+  return Object.keys(chunk).length === 3 && typeof textOf(chunk) === 'string';
+}
+
+/** Whether `next` adds to the same part as `last`, both plain. */
+function joins(last: Delta, next: Delta): boolean {
+  return last.type === next.type && partOf(last) === partOf(next) && plain(last) && plain(next);
+}
+
 /**
- * Appends a run's chunks to its log in order. A chunk leaves as soon as no batch is on its way (the
+ * Appends a run's chunks to its log in order. Deltas of one part that wait together in a batch are
+ * written as one delta carrying their texts in order: the same message for any reader, one log entry,
+ * Redis command and SSE event instead of one per token. A chunk leaves as soon as no batch is on its way (the
  * client's first token waits for no other); chunks that arrive while a batch is on its way wait and go
  * together in the next pipeline. A chunk that opens a step or a part waits until the end of the loop
  * turn for what follows it, so that a step's first token is not one round trip behind its opening; a
@@ -36,6 +62,11 @@ const DELTAS = new Set<UIMessageChunk['type']>(['text-delta', 'reasoning-delta',
  */
 export class RunWriter {
   private queue: string[] = [];
+  /**
+   * The last chunk queued, when it is a delta that later deltas of its part may join: the writer's own
+   * copy once joined (`joined`), written over its entry in the queue when the batch leaves.
+   */
+  private open: { chunk: Delta; at: number; joined: boolean } | null = null;
   private flushing: Promise<void> | null = null;
   private held: NodeJS.Immediate | null = null;
   private expirySet = false;
@@ -56,8 +87,16 @@ export class RunWriter {
   ) {}
 
   append(chunk: UIMessageChunk): void {
+    if (isDelta(chunk)) {
+      // A delta joined to a queued one is on its way with it: the flush or the held send is pending.
+      if (this.open && joins(this.open.chunk, chunk)) return this.join(this.open, chunk);
+      this.closeOpen();
+      this.open = { chunk, at: this.queue.length, joined: false };
+    } else {
+      this.closeOpen();
+    }
     this.queue.push(JSON.stringify(chunk));
-    if (!DELTAS.has(chunk.type)) {
+    if (!isDelta(chunk)) {
       this.onlyDeltas = false;
       this.wake?.();
     }
@@ -77,6 +116,29 @@ export class RunWriter {
     while (this.flushing) await this.flushing;
   }
 
+  /** Adds `next`'s text to the open delta: to a copy of it the first time, which the writer owns. */
+  private join(open: { chunk: Delta; at: number; joined: boolean }, next: Delta): void {
+    if (!open.joined) open.chunk = { ...open.chunk };
+    const chunk = open.chunk;
+    if (chunk.type === 'tool-input-delta') chunk.inputTextDelta += textOf(next);
+    else chunk.delta += textOf(next);
+    open.joined = true;
+  }
+
+  /** Later deltas no longer join the open one, whose entry in the queue becomes what it was joined into. */
+  private closeOpen(): void {
+    if (this.open?.joined) this.queue[this.open.at] = JSON.stringify(this.open.chunk);
+    this.open = null;
+  }
+
+  /** The chunks queued so far, as the log's entries. */
+  private takeBatch(): string[] {
+    this.closeOpen();
+    const batch = this.queue;
+    this.queue = [];
+    return batch;
+  }
+
   private send(): void {
     if (this.held) clearImmediate(this.held);
     this.held = null;
@@ -92,9 +154,7 @@ export class RunWriter {
         if (wait > 0 && this.onlyDeltas && !this.draining) await this.pause(wait);
         this.nextWriteAt = performance.now() + this.intervalMs;
         this.onlyDeltas = true;
-        const batch = this.queue;
-        this.queue = [];
-        await this.write(batch);
+        await this.write(this.takeBatch());
       }
     } finally {
       // Right after the last look at the queue: a chunk appended from now on starts a new flush.
