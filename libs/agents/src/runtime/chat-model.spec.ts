@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import { Agent } from 'undici';
 import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
 import { awaitCallbacksInPlace, createChatModel } from './chat-model';
 
@@ -9,12 +10,11 @@ describe('createChatModel', () => {
     const model = await startScriptedModel();
     const run = new AsyncLocalStorage<string>();
     const contexts: unknown[] = [];
-    const fetchOfNode = globalThis.fetch;
     // Records the context each request leaves in, and sends it as is.
-    globalThis.fetch = (input, init) => {
+    const dispatcher = new Agent().compose((dispatch) => (options, handler) => {
       contexts.push(run.getStore());
-      return fetchOfNode(input, init);
-    };
+      return dispatch(options, handler);
+    });
     try {
       model.enqueue('Hello');
       const llm = createChatModel({
@@ -22,6 +22,7 @@ describe('createChatModel', () => {
         apiKey: 'test',
         baseURL: model.baseURL,
         maxRetries: 0,
+        dispatcher,
       });
       const text = await run.run('the run', async () => {
         let out = '';
@@ -30,7 +31,7 @@ describe('createChatModel', () => {
       });
       expect(text).toBe('Hello');
     } finally {
-      globalThis.fetch = fetchOfNode;
+      await dispatcher.close();
       await model.close();
     }
     expect(contexts).toEqual([undefined]);

@@ -1,5 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { ChatOpenAI } from '@langchain/openai';
+import type { Dispatcher } from 'undici';
+import { modelDispatcher, requestFetch } from './model-fetch';
 import { TakeTurns } from './take-turns';
 
 export interface ModelSettings {
@@ -7,6 +9,8 @@ export interface ModelSettings {
   apiKey: string;
   baseURL?: string;
   maxRetries: number;
+  /** The connections model requests go through (default: one pool per process). */
+  dispatcher?: Dispatcher;
 }
 
 /**
@@ -17,8 +21,13 @@ export interface ModelSettings {
  */
 const outsideRuns = new AsyncResource('ModelRequest');
 
-const modelFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
-  outsideRuns.runInAsyncScope(() => fetch(input, init));
+let sharedDispatcher: Dispatcher | undefined;
+
+function modelFetch(dispatcher = (sharedDispatcher ??= modelDispatcher())) {
+  const send = requestFetch(dispatcher);
+  return (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
+    outsideRuns.runInAsyncScope(() => send(input, init));
+}
 
 /**
  * LangChain runs the callbacks that do not ask to be awaited through one queue per process, one at a
@@ -36,12 +45,11 @@ export function awaitCallbacksInPlace(env: NodeJS.ProcessEnv = process.env): voi
 awaitCallbacksInPlace();
 
 export function createChatModel(settings: ModelSettings): ChatOpenAI {
+  const fetch = modelFetch(settings.dispatcher);
   return new ChatOpenAI({
     model: settings.model,
     apiKey: settings.apiKey,
-    configuration: settings.baseURL
-      ? { baseURL: settings.baseURL, fetch: modelFetch }
-      : { fetch: modelFetch },
+    configuration: settings.baseURL ? { baseURL: settings.baseURL, fetch } : { fetch },
     streaming: true,
     streamUsage: true,
     maxRetries: settings.maxRetries,
