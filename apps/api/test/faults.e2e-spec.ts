@@ -4,11 +4,12 @@ import {
   startEverythingServer,
   startScriptedModel,
   startThrowawayRedis,
+  streamedText,
   type ScriptedModel,
 } from '@auxilia/testing';
 import { scriptedModelEnv, startApp, type RunningApp } from './support/app';
 import { API_BUNDLE, requireBuild, spawnApi } from './support/process';
-import { chatBody, streamedText, userMessage } from './threads-client';
+import { chatBody, userMessage } from './threads-client';
 import { JSON_HEADERS, chunksOf, eventually, readAll, reliability, sleep } from './reliability-support';
 
 /*

@@ -84,14 +84,6 @@ export async function readChunks(body: ReadableStream<Uint8Array>): Promise<UIMe
   }
 }
 
-/**
- * The text of an answer's text deltas, joined. How many deltas carry it is the service's choice: deltas
- * of one part written together go as one.
- */
-export function streamedText(chunks: readonly { type: string; delta?: unknown }[]): string {
-  return chunks.map((c) => (c.type === 'text-delta' ? String(c.delta) : '')).join('');
-}
-
 /** Reads SSE events until `count` arrived, then drops the connection (a client going away). */
 export async function readEventsThenDrop(url: string, init: RequestInit, count: number): Promise<SseEvent[]> {
   const controller = new AbortController();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AgentRuntime } from '@auxilia/agents';
-import { startScriptedModel, type ScriptedModel } from '@auxilia/testing';
+import { startScriptedModel, streamedText, type ScriptedModel } from '@auxilia/testing';
 import { scriptedModelEnv, startApp, type RunningApp } from './support/app';
 import {
   chatBody,
@@ -8,7 +8,6 @@ import {
   parseSse,
   readChunks,
   readEventsThenDrop,
-  streamedText,
   threadsTransport,
   userMessage,
 } from './threads-client';

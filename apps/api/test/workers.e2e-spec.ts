@@ -4,17 +4,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { childrenOf, startScriptedModel, type ScriptedModel } from '@auxilia/testing';
+import { childrenOf, startScriptedModel, streamedText, type ScriptedModel } from '@auxilia/testing';
 import { scriptedModelEnv } from './support/app';
 import { API_BUNDLE, requireBuild, runProcess, spawnApi, type ApiProcess } from './support/process';
-import {
-  NodeChat,
-  readChunks,
-  streamedText,
-  threadsTransport,
-  userMessage,
-  chatBody,
-} from './threads-client';
+import { NodeChat, readChunks, threadsTransport, userMessage, chatBody } from './threads-client';
 
 // Real processes, each starting a whole instance: slower than jest's 5 s default on a loaded machine.
 jest.setTimeout(60_000);

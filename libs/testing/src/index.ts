@@ -5,5 +5,6 @@ export * from './redis-server';
 export * from './openai-server';
 export * from './mcp';
 export * from './silent-server';
+export * from './streamed-text';
 export * from './ui-message-arbitrary';
 export * from './validation';

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { UIMessageChunk } from 'ai';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { ProblemException, RedisKeys, type AppConfig } from '@auxilia/core';
-import { eventually, startThrowawayRedis } from '@auxilia/testing';
+import { eventually, startThrowawayRedis, streamedText } from '@auxilia/testing';
 import { RunKeys } from './run-keys';
 import { RunManager, type RunSource } from './run-manager';
 import { RunStore, type RunLogEntry } from './run-store';
@@ -82,8 +82,7 @@ describe('RunManager', () => {
     // Deltas written together are joined: their number is the writer's choice, their text is not.
     const types = chunks.map((c) => c.type).filter((t, i, all) => t !== 'text-delta' || all[i - 1] !== t);
     expect(types).toEqual(['start', 'text-start', 'text-delta', 'text-end', 'finish']);
-    const text = chunks.map((c) => (c.type === 'text-delta' ? c.delta : '')).join('');
-    expect(text).toBe('w0 w1 w2 w3 w4 ');
+    expect(streamedText(chunks)).toBe('w0 w1 w2 w3 w4 ');
     expect(entries.at(-1)).toEqual({ id: expect.any(String), done: true });
     await eventually(async () => (await runs.activeRun(thread)) === null, 10_000, 25);
     const ttl = await redis.ttl(keys.log(thread, runId));
