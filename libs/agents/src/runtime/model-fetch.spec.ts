@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import type { Dispatcher } from 'undici';
+import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
 import { modelDispatcher, requestFetch } from './model-fetch';
 
 interface Seen {
   method?: string;
-  url?: string;
   headers: IncomingMessage['headers'];
   body: string;
 }
@@ -26,7 +26,7 @@ beforeAll(async () => {
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+      seen.push({ method: req.method, headers: req.headers, body });
       const route = routes.get(req.url ?? '');
       if (route) route(req, res, body);
       else res.writeHead(404).end('no route');
@@ -141,33 +141,40 @@ describe('requestFetch', () => {
   });
 
   it("carries the OpenAI client's streamed completions and its errors, status and body included", async () => {
-    routes.set('/v1/chat/completions', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const text of ['Hel', 'lo']) {
-        res.write(
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`,
-        );
-      }
-      res.end('data: [DONE]\n\n');
+    const model = await startScriptedModel();
+    // Records the headers each request is sent with, and sends it as is.
+    const sentHeaders: unknown[] = [];
+    const recording = dispatcher.compose((dispatch) => (options, handler) => {
+      sentHeaders.push(options.headers);
+      return dispatch(options, handler);
     });
-    const client = new OpenAI({ apiKey: 'k', baseURL: `${base}/v1`, fetch: send(), maxRetries: 0 });
-    const stream = await client.chat.completions.create({
-      model: 'm',
-      messages: [{ role: 'user', content: 'Hi' }],
-      stream: true,
-    });
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
-    expect(text).toBe('Hello');
-    expect(seen.at(-1)?.headers.authorization).toBe('Bearer k');
-    expect(JSON.parse(seen.at(-1)!.body)).toMatchObject({ model: 'm', stream: true });
+    try {
+      const client = new OpenAI({
+        apiKey: 'k',
+        baseURL: model.baseURL,
+        fetch: requestFetch(recording),
+        maxRetries: 0,
+      });
+      model.enqueue('Hello', { error: { status: 429, message: 'slow down' } });
+      const stream = await client.chat.completions.create({
+        model: DEFAULT_SCRIPTED_MODEL_NAME,
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      expect(text).toBe('Hello');
+      expect(sentHeaders[0]).toMatchObject({ authorization: 'Bearer k' });
+      expect(model.requests.at(-1)).toMatchObject({ model: DEFAULT_SCRIPTED_MODEL_NAME, stream: true });
 
-    routes.set('/v1/chat/completions', (_req, res) => {
-      res.writeHead(429, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit' } }));
-    });
-    await expect(
-      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Hi' }] }),
-    ).rejects.toMatchObject({ status: 429, message: expect.stringContaining('slow down') });
+      await expect(
+        client.chat.completions.create({
+          model: DEFAULT_SCRIPTED_MODEL_NAME,
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      ).rejects.toMatchObject({ status: 429, message: expect.stringContaining('slow down') });
+    } finally {
+      await model.close();
+    }
   });
 });
