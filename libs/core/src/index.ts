@@ -19,5 +19,6 @@ export * from './http/api-key.guard';
 export * from './http/public.decorator';
 export * from './net/address-policy';
 export * from './net/outbound-guard';
+export * from './net/request-fetch';
 export * from './http/rate-limit';
 export * from './http/json-bodies';

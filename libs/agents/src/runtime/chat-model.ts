@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { ChatOpenAI } from '@langchain/openai';
 import type { Dispatcher } from 'undici';
-import { modelDispatcher, requestFetch } from './model-fetch';
+import { requestDispatcher, requestFetch } from '@auxilia/core';
 import { TakeTurns } from './take-turns';
 
 export interface ModelSettings {
@@ -23,8 +23,8 @@ const outsideRuns = new AsyncResource('ModelRequest');
 
 let sharedDispatcher: Dispatcher | undefined;
 
-function modelFetch(dispatcher = (sharedDispatcher ??= modelDispatcher())) {
-  const send = requestFetch(dispatcher);
+function modelFetch(dispatcher = (sharedDispatcher ??= requestDispatcher('follow'))) {
+  const send = requestFetch(dispatcher, 'follow');
   return (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
     outsideRuns.runInAsyncScope(() => send(input, init));
 }

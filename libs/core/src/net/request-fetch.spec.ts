@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import type { Dispatcher } from 'undici';
 import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
-import { modelDispatcher, requestFetch } from './model-fetch';
+import { requestDispatcher, requestFetch } from './request-fetch';
 
 interface Seen {
   method?: string;
@@ -34,7 +34,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  dispatcher = modelDispatcher();
+  dispatcher = requestDispatcher('follow');
 });
 
 afterAll(async () => {
@@ -43,7 +43,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const send = () => requestFetch(dispatcher);
+const send = () => requestFetch(dispatcher, 'follow');
 
 describe('requestFetch', () => {
   it('sends the method, headers and body it is given, and answers with status, headers and body', async () => {
@@ -89,6 +89,36 @@ describe('requestFetch', () => {
     expect(rest).toBe('data: two\n\n');
   });
 
+  it('lets a body be cancelled before it is read, as an MCP client does with a 202', async () => {
+    routes.set('/accepted', (_req, res) => res.writeHead(202).end('Accepted'));
+    for (let i = 0; i < 5; i++) {
+      const res = await send()(`${base}/accepted`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(202);
+      await res.body!.cancel();
+    }
+    // The body's bytes arrive after the cancel: nothing may be handed to the cancelled stream then.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const res = await send()(`${base}/accepted`, { method: 'POST', body: '{}' });
+    expect(await res.text()).toBe('Accepted');
+  });
+
+  it('ends the request when a stream waiting for more is cancelled', async () => {
+    let closed!: () => void;
+    const serverSawClose = new Promise<void>((resolve) => (closed = resolve));
+    routes.set('/held', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: one\n\n');
+      res.on('close', closed);
+    });
+    const res = await send()(`${base}/held`);
+    const reader = res.body!.getReader();
+    await reader.read();
+    const next = reader.read();
+    await reader.cancel();
+    expect(await next).toEqual({ done: true, value: undefined });
+    await serverSawClose;
+  });
+
   it('gives a body-less status a null body, as a Response must', async () => {
     routes.set('/empty', (_req, res) => res.writeHead(204).end());
     const res = await send()(`${base}/empty`, { method: 'DELETE' });
@@ -103,10 +133,45 @@ describe('requestFetch', () => {
     expect(await res.json()).toEqual({ got: 'again' });
   });
 
-  it('asks for an answer that is not compressed', async () => {
+  it('hands a redirect back unfollowed through a manual dispatcher', async () => {
+    const manual = requestDispatcher('manual');
+    try {
+      const before = seen.length;
+      const res = await requestFetch(manual, 'manual')(`${base}/moved`, {
+        method: 'POST',
+        body: 'once',
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(307);
+      expect(res.headers.get('location')).toBe('/echo');
+      expect(seen.slice(before).map((r) => r.body)).toEqual(['once']);
+    } finally {
+      await manual.close();
+    }
+  });
+
+  it('sends form parameters as fetch does, with their content type unless one is given', async () => {
+    const form = new URLSearchParams({ grant_type: 'authorization_code', code: 'a b&c' });
+    await send()(`${base}/echo`, { method: 'POST', body: form });
+    expect(seen.at(-1)).toMatchObject({
+      body: 'grant_type=authorization_code&code=a+b%26c',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+    });
+    await send()(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    expect(seen.at(-1)?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+  });
+
+  it("asks for an answer that is not compressed, with fetch's accept and user agent unless given", async () => {
     const res = await send()(`${base}/echo`, { method: 'POST', body: 'x' });
     expect(res.status).toBe(201);
     expect(seen.at(-1)?.headers['accept-encoding']).toBeUndefined();
+    expect(seen.at(-1)?.headers).toMatchObject({ accept: '*/*', 'user-agent': 'node' });
+    await send()(`${base}/echo`, { headers: { Accept: 'application/json', 'User-Agent': 'mine/1' } });
+    expect(seen.at(-1)?.headers).toMatchObject({ accept: 'application/json', 'user-agent': 'mine/1' });
   });
 
   it('rejects with an AbortError when the signal aborts during the body, or before the request is sent', async () => {
@@ -125,19 +190,22 @@ describe('requestFetch', () => {
     });
   });
 
-  it('leaves a Request object or a body it does not send itself to the fallback', async () => {
+  it('leaves a Request object, a body it does not send itself or another redirect mode to the fallback', async () => {
     const given: unknown[] = [];
     const fallback = (input: string | URL | Request, init?: RequestInit) => {
-      given.push(input instanceof Request ? 'request' : init?.body);
+      given.push(input instanceof Request ? 'request' : (init?.body ?? init?.redirect));
       return Promise.resolve(new Response('from fallback'));
     };
-    const through = requestFetch(dispatcher, fallback);
+    const through = requestFetch(dispatcher, 'follow', fallback);
     const form = new FormData();
     expect(await (await through(new Request(`${base}/echo`))).text()).toBe('from fallback');
     expect(await (await through(`${base}/echo`, { method: 'POST', body: form })).text()).toBe(
       'from fallback',
     );
-    expect(given).toEqual(['request', form]);
+    for (const redirect of ['manual', 'error'] as const) {
+      expect(await (await through(`${base}/moved`, { redirect })).text()).toBe('from fallback');
+    }
+    expect(given).toEqual(['request', form, 'manual', 'error']);
   });
 
   it("carries the OpenAI client's streamed completions and its errors, status and body included", async () => {
@@ -152,7 +220,7 @@ describe('requestFetch', () => {
       const client = new OpenAI({
         apiKey: 'k',
         baseURL: model.baseURL,
-        fetch: requestFetch(recording),
+        fetch: requestFetch(recording, 'follow'),
         maxRetries: 0,
       });
       model.enqueue('Hello', { error: { status: 429, message: 'slow down' } });
