@@ -15,6 +15,7 @@ export interface BenchOptions {
   idleStreams: number;
   /** Seconds the idle-streams instance is left alone before the first reading and after the last. */
   idleSettleS: number;
+  /** OAuth flows for the callback-delivery figures (the p50 of 50 moved by a millisecond between runs). */
   oauthFlows: number;
   listToolsCold: number;
   listToolsWarm: number;
@@ -34,6 +35,7 @@ export const USAGE = `npm run bench -- [options]
   --idle-settle-s N     idle-streams instance left alone N s before and after the steps (default 45; quick 0)
   --no-peer             skip LangGraph's API server
   --no-mcp              skip list-tools and OAuth callback delivery
+  --oauth-flows N       OAuth flows for callback delivery (default 200; quick 10)
   --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips),
                         and the layers' memory per held answer (not with --quick)
   --workers N           ours served by N worker processes (API_WORKERS, default 1); CPU and RSS summed
@@ -74,7 +76,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     requestTimeoutMs: quick ? 60_000 : 120_000,
     idleStreams: quick ? 100 : 200,
     idleSettleS: quick ? 0 : 45,
-    oauthFlows: quick ? 10 : 50,
+    oauthFlows: quick ? 10 : 200,
     listToolsCold: quick ? 5 : 20,
     listToolsWarm: quick ? 100 : 500,
     layerTurns: quick ? 150 : 400,
@@ -93,6 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--idle-settle-s') o.idleSettleS = int(next(), arg, 0, 600);
     else if (arg === '--no-peer') o.peer = false;
     else if (arg === '--no-mcp') o.mcp = false;
+    else if (arg === '--oauth-flows') o.oauthFlows = int(next(), arg, 1, 10_000);
     else if (arg === '--layers') o.layerTurns = int(next(), arg, 0, 100_000);
     else if (arg === '--workers') o.workers = int(next(), arg, 1, 64);
     else if (arg === '--profile') o.profile = true;

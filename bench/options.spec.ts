@@ -1,0 +1,20 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseOptions } from './options';
+
+describe('parseOptions', () => {
+  it('runs 200 OAuth flows by default, 10 with --quick, and as many as --oauth-flows asks', () => {
+    expect(parseOptions([]).oauthFlows).toBe(200);
+    expect(parseOptions(['--quick']).oauthFlows).toBe(10);
+    expect(parseOptions(['--oauth-flows', '500']).oauthFlows).toBe(500);
+    expect(parseOptions(['--quick', '--oauth-flows', '30']).oauthFlows).toBe(30);
+  });
+
+  it('refuses an OAuth flow count that is not a whole number in range, naming the option', () => {
+    for (const value of ['0', '2.5', 'many', '10001']) {
+      expect(() => parseOptions(['--oauth-flows', value])).toThrow(
+        '--oauth-flows takes a whole number in 1..10000',
+      );
+    }
+    expect(() => parseOptions(['--oauth-flows'])).toThrow('--oauth-flows takes a whole number');
+  });
+});
