@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { ChatOpenAI } from '@langchain/openai';
 import type { Dispatcher } from 'undici';
-import { requestDispatcher, requestFetch } from '@auxilia/core';
+import { requestFetch, sharedDispatcher } from '@auxilia/core';
 import { TakeTurns } from './take-turns';
 
 export interface ModelSettings {
@@ -21,9 +21,7 @@ export interface ModelSettings {
  */
 const outsideRuns = new AsyncResource('ModelRequest');
 
-let sharedDispatcher: Dispatcher | undefined;
-
-function modelFetch(dispatcher = (sharedDispatcher ??= requestDispatcher('follow'))) {
+function modelFetch(dispatcher = sharedDispatcher('follow')) {
   const send = requestFetch(dispatcher, 'follow');
   return (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
     outsideRuns.runInAsyncScope(() => send(input, init));

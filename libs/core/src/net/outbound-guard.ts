@@ -9,7 +9,7 @@ import {
   type OutboundPolicyOptions,
   type Resolver,
 } from './address-policy';
-import { requestDispatcher, requestFetch, type Fetch } from './request-fetch';
+import { requestFetch, sharedDispatcher, type Fetch } from './request-fetch';
 
 /** Optional providers (tests): an allow-predicate and a resolver for the outbound policy. */
 export const OUTBOUND_ALLOW = Symbol('OUTBOUND_ALLOW');
@@ -28,20 +28,17 @@ const outsideCallers = new AsyncResource('OutboundRequest');
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-let sharedDispatcher: ReturnType<typeof requestDispatcher> | undefined;
-
-/** Outbound requests of the process: one connection pool, redirects handed back (the guard follows them). */
-function outboundFetch(): Fetch {
-  return requestFetch((sharedDispatcher ??= requestDispatcher('manual')), 'manual');
-}
-
 /**
  * A fetch that refuses URLs the policy refuses, checking the host's addresses right before each request
  * (DNS may have changed since registration) and every hop of a redirect it is asked to follow, which it
  * follows itself with `redirect: 'manual'`. Credentials do not follow a redirect to another origin.
- * Requests go through undici's `request` (`requestFetch`) unless `fetchOf` is given.
+ * Requests go through undici's `request` (`requestFetch`), on the process's pool that hands redirects
+ * back, unless `fetchOf` is given.
  */
-export function guardedFetch(options: OutboundPolicyOptions, fetchOf: Fetch = outboundFetch()): GuardedFetch {
+export function guardedFetch(
+  options: OutboundPolicyOptions,
+  fetchOf: Fetch = requestFetch(sharedDispatcher('manual'), 'manual'),
+): GuardedFetch {
   const base = (url: URL, init: RequestInit) => outsideCallers.runInAsyncScope(() => fetchOf(url, init));
   return async (input, init = {}) => {
     let url = new URL(input);

@@ -21,6 +21,15 @@ export function requestDispatcher(redirects: RedirectMode): Dispatcher {
     : agent;
 }
 
+const sharedPools = new Map<RedirectMode, Dispatcher>();
+
+/** The process's own pool for `redirects`, made on first use and kept for the life of the process. */
+export function sharedDispatcher(redirects: RedirectMode): Dispatcher {
+  let pool = sharedPools.get(redirects);
+  if (!pool) sharedPools.set(redirects, (pool = requestDispatcher(redirects)));
+  return pool;
+}
+
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
