@@ -115,7 +115,8 @@ export function printTable(results: Results, log: (line: string) => void): void 
         ` to the first token, one answer at a time: CPU mean / p50, wall p50:`,
     );
     for (const l of layers) {
-      const added = l.addedCpuMs === null ? '' : ` (+${num(l.addedCpuMs)})`;
+      // Noise can put a layer under the one below it: "(-0.3)", not "(+-0.3)".
+      const added = l.addedCpuMs === null ? '' : ` (${l.addedCpuMs < 0 ? '' : '+'}${num(l.addedCpuMs)})`;
       const first = `${num(l.cpuMsToFirstToken)} / ${num(l.cpuMsToFirstTokenP50)}, ${num(l.wallMsToFirstTokenP50)} ms`;
       log(
         `  ${l.layer.padEnd(18)} ${num(l.cpuMsPerAnswer).padStart(7)} ms${added.padEnd(10)} ${first.padEnd(22)} ${l.what}`,
