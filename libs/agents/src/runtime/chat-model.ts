@@ -1,7 +1,6 @@
-import { AsyncResource } from 'node:async_hooks';
 import { ChatOpenAI } from '@langchain/openai';
 import type { Dispatcher } from 'undici';
-import { requestFetch, sharedDispatcher } from '@auxilia/core';
+import { outsideCallers, requestFetch, sharedDispatcher } from '@auxilia/core';
 import { TakeTurns } from './take-turns';
 
 export interface ModelSettings {
@@ -13,18 +12,9 @@ export interface ModelSettings {
   dispatcher?: Dispatcher;
 }
 
-/**
- * Model requests are sent outside the async context of the run that makes them. A connection keeps the
- * context it was opened in (the AsyncLocalStorage stores: LangChain's run tree, hence the run's config
- * and graph state) for as long as it lives, and it stays in the pool after the answer: each pooled
- * connection would keep a finished run, its whole thread included, in memory.
- */
-const outsideRuns = new AsyncResource('ModelRequest');
-
+/** Model requests are sent outside the async context of the run that makes them (`outsideCallers`). */
 function modelFetch(dispatcher = sharedDispatcher('follow')) {
-  const send = requestFetch(dispatcher, 'follow');
-  return (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
-    outsideRuns.runInAsyncScope(() => send(input, init));
+  return outsideCallers(requestFetch(dispatcher, 'follow'));
 }
 
 /**

@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { Inject, Injectable, Module, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/config';
@@ -9,21 +8,13 @@ import {
   type OutboundPolicyOptions,
   type Resolver,
 } from './address-policy';
-import { requestFetch, sharedDispatcher, type Fetch } from './request-fetch';
+import { outsideCallers, requestFetch, sharedDispatcher, type Fetch } from './request-fetch';
 
 /** Optional providers (tests): an allow-predicate and a resolver for the outbound policy. */
 export const OUTBOUND_ALLOW = Symbol('OUTBOUND_ALLOW');
 export const OUTBOUND_RESOLVER = Symbol('OUTBOUND_RESOLVER');
 
 export type GuardedFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
-
-/**
- * Requests leave outside the async context of their caller. A connection keeps the context it was opened
- * in (the AsyncLocalStorage stores: a run's LangChain run tree, hence its graph state, or a request's
- * logger context) for as long as it lives: in the pool after a tool call, or for a whole MCP session when
- * it carries the session's event stream.
- */
-const outsideCallers = new AsyncResource('OutboundRequest');
 
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -39,7 +30,8 @@ export function guardedFetch(
   options: OutboundPolicyOptions,
   fetchOf: Fetch = requestFetch(sharedDispatcher('manual'), 'manual'),
 ): GuardedFetch {
-  const base = (url: URL, init: RequestInit) => outsideCallers.runInAsyncScope(() => fetchOf(url, init));
+  // Every request, each redirect hop included, leaves outside the caller's async context.
+  const base = outsideCallers(fetchOf);
   return async (input, init = {}) => {
     let url = new URL(input);
     await checkOutboundUrl(url, options);

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 
@@ -31,6 +32,20 @@ export function sharedDispatcher(redirects: RedirectMode): Dispatcher {
 }
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Made when the module loads, so it carries no caller's stores. */
+const outside = new AsyncResource('OutboundRequest');
+
+/**
+ * `send`, called outside the async context of its caller. A connection keeps the context it was opened
+ * in (the AsyncLocalStorage stores: a run's LangChain run tree, hence its config and graph state, or a
+ * request's context) for as long as it lives: in the pool after the request, or for a whole MCP session
+ * when it carries the session's event stream. Each pooled connection would otherwise keep a finished run,
+ * its whole thread included, in memory.
+ */
+export function outsideCallers<A extends unknown[], R>(send: (...args: A) => R): (...args: A) => R {
+  return (...args) => outside.runInAsyncScope(() => send(...args));
+}
 
 /**
  * A `fetch` that sends the request through undici's `request` and answers with a standard `Response`.
