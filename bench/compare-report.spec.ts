@@ -30,6 +30,7 @@ function round(side: Side, n: number, figures: { ttft: number; cpu: number | nul
     sideCpuMsPerAnswer: null,
     rssKbAfter: 1,
     peakRssKb: 1,
+    firstWave: null,
   };
   return { side, round: n, result, redisCommandsPerAnswer: 100 };
 }

@@ -47,6 +47,21 @@ export interface ScenarioResult {
   redisCommandsPerAnswer?: { total: number; byCommand: Record<string, number> };
   rssKbAfter: number;
   peakRssKb: number;
+  /** The unmeasured wave run before the cell (`runFirstWave`), or null when none ran. */
+  firstWave: FirstWave | null;
+}
+
+/**
+ * A wave of C users run before a cell's measured waves and counted in none of its figures: the first
+ * time a target serves C users at once it also pays one-time costs (code compiled and heap grown for that
+ * load, new connections where the idle ones have closed), which a burst after a quiet period meets.
+ */
+export interface FirstWave {
+  answers: number;
+  failed: number;
+  ttftMs: Summary | null;
+  ttftWithThreadMs: Summary | null;
+  wallMs: number;
 }
 
 export interface ScenarioOptions {
@@ -65,6 +80,40 @@ export interface ScenarioOptions {
   expectTokens?: number;
 }
 
+/** One wave: C users starting together. */
+async function runWave(
+  target: Target,
+  options: ScenarioOptions,
+  w: number | 'first',
+): Promise<{ samples: Sample[]; wallMs: number }> {
+  if (options.newConnections) dropIdleConnections();
+  const start = performance.now();
+  const batch = await Promise.all(
+    Array.from({ length: options.concurrency }, (_, i) =>
+      target
+        .answer(`question ${w}.${i}`, options.timeoutMs)
+        .catch((err: unknown): Sample => ({ ok: false, error: String(err), tokens: 0 })),
+    ),
+  );
+  return {
+    samples: batch.map((s) => checkTokens(s, options.expectTokens)),
+    wallMs: performance.now() - start,
+  };
+}
+
+/** The wave run before a cell's measured waves (`FirstWave`); nothing it costs is counted in the cell. */
+export async function runFirstWave(target: Target, options: ScenarioOptions): Promise<FirstWave> {
+  const first = await runWave(target, options, 'first');
+  const ok = first.samples.filter((s) => s.ok);
+  return {
+    answers: first.samples.length,
+    failed: first.samples.length - ok.length,
+    ttftMs: timesOf(ok, (s) => s.ttftMs),
+    ttftWithThreadMs: timesOf(ok, (s) => s.ttftWithThreadMs),
+    wallMs: round(first.wallMs),
+  };
+}
+
 /** Runs `waves` rounds of C users starting together; every bound is a count or a deadline. */
 export async function runScenario(target: Target, options: ScenarioOptions): Promise<ScenarioResult> {
   const samples: Sample[] = [];
@@ -73,25 +122,16 @@ export async function runScenario(target: Target, options: ScenarioOptions): Pro
   const cpuBefore = target.meter.cpuMs();
   const sideBefore = target.sideMeter?.cpuMs() ?? 0;
   for (let w = 0; w < options.waves && (w === 0 || performance.now() < options.deadline); w++) {
-    if (options.newConnections) dropIdleConnections();
-    const start = performance.now();
-    const batch = await Promise.all(
-      Array.from({ length: options.concurrency }, (_, i) =>
-        target
-          .answer(`question ${w}.${i}`, options.timeoutMs)
-          .catch((err: unknown): Sample => ({ ok: false, error: String(err), tokens: 0 })),
-      ),
-    );
-    wallMs += performance.now() - start;
+    const measuredWave = await runWave(target, options, w);
+    wallMs += measuredWave.wallMs;
     waves++;
-    samples.push(...batch.map((s) => checkTokens(s, options.expectTokens)));
+    samples.push(...measuredWave.samples);
   }
   const cpuMs = target.meter.cpuMs() - cpuBefore;
   const sideMs = (target.sideMeter?.cpuMs() ?? 0) - sideBefore;
   const ok = samples.filter((s) => s.ok);
   const tokens = samples.reduce((sum, s) => sum + s.tokens, 0);
-  const times = (pick: (s: Sample) => number | undefined) =>
-    summarize(ok.map(pick).filter((x): x is number => x !== undefined));
+  const times = (pick: (s: Sample) => number | undefined) => timesOf(ok, pick);
   return {
     target: target.name,
     concurrency: options.concurrency,
@@ -110,7 +150,12 @@ export async function runScenario(target: Target, options: ScenarioOptions): Pro
     sideCpuMsPerAnswer: target.sideMeter && ok.length > 0 ? round(sideMs / ok.length, 3) : null,
     rssKbAfter: target.meter.rssKb('VmRSS'),
     peakRssKb: target.meter.rssKb('VmHWM'),
+    firstWave: null,
   };
+}
+
+function timesOf(samples: Sample[], pick: (s: Sample) => number | undefined): Summary | null {
+  return summarize(samples.map(pick).filter((x): x is number => x !== undefined));
 }
 
 /** 30 answers, 10 at a time, before anything is measured: JIT, connection pools, compiled graphs. */

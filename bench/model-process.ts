@@ -87,7 +87,8 @@ async function serve(): Promise<void> {
   process.send?.({ type: 'listening', port: model.port } satisfies Report);
 }
 
-if (require.main === module && process.argv.includes('--serve')) {
+// Run as a script (CommonJS, the benchmark's build); imported, as by the specs, it only exports.
+if (typeof require !== 'undefined' && require.main === module && process.argv.includes('--serve')) {
   serve().catch((err: unknown) => {
     console.error(err);
     process.exit(1);

@@ -17,4 +17,10 @@ describe('parseOptions', () => {
     }
     expect(() => parseOptions(['--oauth-flows'])).toThrow('--oauth-flows takes a whole number');
   });
+
+  it('runs one unmeasured wave before each cell unless --no-first-wave is given', () => {
+    expect(parseOptions([]).firstWave).toBe(true);
+    expect(parseOptions(['--quick']).firstWave).toBe(true);
+    expect(parseOptions(['--no-first-wave']).firstWave).toBe(false);
+  });
 });

@@ -21,6 +21,8 @@ export interface BenchOptions {
   listToolsWarm: number;
   /** Answers per layer for the in-process breakdown of the CPU per answer; 0 skips it. */
   layerTurns: number;
+  /** Each target serves one unmeasured wave of C users before each cell (reported apart). */
+  firstWave: boolean;
   /** API_WORKERS of the instance measured as ours (the idle-stream and OAuth instances keep 1). */
   workers: number;
 }
@@ -35,6 +37,8 @@ export const USAGE = `npm run bench -- [options]
   --idle-settle-s N     idle-streams instance left alone N s before and after the steps (default 45; quick 0)
   --no-peer             skip LangGraph's API server
   --no-mcp              skip list-tools and OAuth callback delivery
+  --no-first-wave       measure each cell from its first wave (by default one wave of C users runs first,
+                        reported apart and counted in no other figure)
   --oauth-flows N       OAuth flows for callback delivery (default 200; quick 10)
   --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips),
                         and the layers' memory per held answer (not with --quick)
@@ -81,6 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     listToolsWarm: quick ? 100 : 500,
     layerTurns: quick ? 150 : 400,
     workers: 1,
+    firstWave: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -95,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--idle-settle-s') o.idleSettleS = int(next(), arg, 0, 600);
     else if (arg === '--no-peer') o.peer = false;
     else if (arg === '--no-mcp') o.mcp = false;
+    else if (arg === '--no-first-wave') o.firstWave = false;
     else if (arg === '--oauth-flows') o.oauthFlows = int(next(), arg, 1, 10_000);
     else if (arg === '--layers') o.layerTurns = int(next(), arg, 0, 100_000);
     else if (arg === '--workers') o.workers = int(next(), arg, 1, 64);

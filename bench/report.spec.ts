@@ -39,6 +39,7 @@ function cell(
     sideCpuMsPerAnswer: null,
     rssKbAfter: 1,
     peakRssKb: 1,
+    firstWave: null,
   };
 }
 

@@ -8,7 +8,7 @@ import { startOAuthMcpServer } from '../libs/testing/src/mcp/oauth-mcp-server';
 import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { benchIdleStreams } from './idle';
 import { benchHeldLayers, benchLayers } from './layers';
-import { floorTarget, oursTarget, peerTarget, runScenario, warmUp, type Target } from './load';
+import { floorTarget, oursTarget, peerTarget, runFirstWave, runScenario, warmUp, type Target } from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
 import { machineInfo, versionsInfo } from './machine';
@@ -48,14 +48,17 @@ async function measure(
   // Each scenario gets a bounded share of the time left; its waves stop there.
   const share = Math.max(5_000, (deadline - performance.now()) / 4);
   const counted = target.name === 'ours' ? redisCounter : undefined;
-  const before = await counted?.snapshot();
-  const result = await runScenario(target, {
+  const scenario = {
     concurrency: c,
     waves: wavesFor(options, c),
     deadline: Math.min(deadline, performance.now() + share),
     timeoutMs: options.requestTimeoutMs,
     expectTokens: options.tokens,
-  });
+  };
+  const firstWave = options.firstWave ? await runFirstWave(target, scenario) : null;
+  const before = await counted?.snapshot();
+  const result = await runScenario(target, scenario);
+  result.firstWave = firstWave;
   if (counted && before) {
     result.redisCommandsPerAnswer = RedisCommandCounter.perAnswer(
       before,

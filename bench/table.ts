@@ -63,6 +63,18 @@ export function printTable(results: Results, log: (line: string) => void): void 
         `      ours/peer: TTFT p50 ${num(c.oursOverPeerTtftP50, 3)}, TTFT+thread p95 ${num(c.oursOverPeerTtftWithThreadP95, 3)},` +
           ` tokens/s ${num(c.oursOverPeerTokensPerSecond, 2)}, CPU/answer ${num(c.oursOverPeerCpuPerAnswer, 3)}, peak RSS ${num(c.oursOverPeerPeakRss, 2)}`,
       );
+      const first = (['floor', 'ours', 'peer'] as const).flatMap((name) => {
+        const f = measured(s[name])?.firstWave;
+        if (!f) return [];
+        const thread =
+          name === 'floor'
+            ? ''
+            : `, +thread ${num(f.ttftWithThreadMs?.p50)} / ${num(f.ttftWithThreadMs?.p99)}`;
+        return [
+          `${name} ${num(f.ttftMs?.p50)} / ${num(f.ttftMs?.p99)}${thread}${f.failed ? ` (${f.failed} failed)` : ''}`,
+        ];
+      });
+      if (first.length > 0) log(`      first wave, not counted, TTFT p50 / p99 ms: ${first.join('; ')}`);
       const redis = measured(s.ours)?.redisCommandsPerAnswer;
       if (redis) {
         const top = Object.entries(redis.byCommand).slice(0, 8);

@@ -1,0 +1,72 @@
+import { describe, expect, it } from '@jest/globals';
+import { runFirstWave, runScenario, type Sample, type Target } from './load';
+import { ProcessMeter } from './proc';
+
+/** A target whose answers take `ttft` ms to their first token, recording each question it is asked. */
+function fakeTarget(ttft: (question: string) => number, asked: string[]): Target {
+  return {
+    name: 'ours',
+    meter: new ProcessMeter(process.pid),
+    async answer(question): Promise<Sample> {
+      asked.push(question);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const ms = ttft(question);
+      return { ok: true, ttftMs: ms, ttftWithThreadMs: ms + 1, tokens: 3 };
+    },
+  };
+}
+
+describe('runScenario', () => {
+  it('runs a first wave of C users and summarizes it alone', async () => {
+    const asked: string[] = [];
+    // The first wave is slow (a cold target); the measured ones are fast.
+    const target = fakeTarget((q) => (q.startsWith('question first.') ? 500 : 10), asked);
+    const options = {
+      concurrency: 4,
+      waves: 2,
+      deadline: Number.POSITIVE_INFINITY,
+      timeoutMs: 1000,
+      expectTokens: 3,
+    };
+    const first = await runFirstWave(target, options);
+    expect(asked).toHaveLength(4);
+    expect(asked.every((q) => q.startsWith('question first.'))).toBe(true);
+    expect(first).toMatchObject({ answers: 4, failed: 0 });
+    expect(first.ttftMs?.p50).toBe(500);
+    expect(first.ttftWithThreadMs?.p50).toBe(501);
+    const result = await runScenario(target, options);
+    expect(asked).toHaveLength(12);
+    expect(result).toMatchObject({ waves: 2, answers: 8, tokensReceived: 24, firstWave: null });
+    expect(result.ttftMs?.p99).toBe(10);
+  });
+
+  it('counts a first wave answer with the wrong token count as failed', async () => {
+    const target: Target = {
+      ...fakeTarget(() => 10, []),
+      answer: async () => ({ ok: true, ttftMs: 10, tokens: 2 }),
+    };
+    const first = await runFirstWave(target, {
+      concurrency: 2,
+      waves: 1,
+      deadline: Number.POSITIVE_INFINITY,
+      timeoutMs: 1000,
+      expectTokens: 3,
+    });
+    expect(first).toMatchObject({ answers: 2, failed: 2, ttftMs: null });
+  });
+
+  it('runs only the measured waves', async () => {
+    const asked: string[] = [];
+    const result = await runScenario(
+      fakeTarget(() => 10, asked),
+      {
+        concurrency: 3,
+        waves: 1,
+        deadline: Number.POSITIVE_INFINITY,
+        timeoutMs: 1000,
+      },
+    );
+    expect(asked).toHaveLength(3);
+    expect(result.firstWave).toBeNull();
+  });
+});
