@@ -54,19 +54,4 @@ describe('runScenario', () => {
     });
     expect(first).toMatchObject({ answers: 2, failed: 2, ttftMs: null });
   });
-
-  it('runs only the measured waves', async () => {
-    const asked: string[] = [];
-    const result = await runScenario(
-      fakeTarget(() => 10, asked),
-      {
-        concurrency: 3,
-        waves: 1,
-        deadline: Number.POSITIVE_INFINITY,
-        timeoutMs: 1000,
-      },
-    );
-    expect(asked).toHaveLength(3);
-    expect(result.firstWave).toBeNull();
-  });
 });
