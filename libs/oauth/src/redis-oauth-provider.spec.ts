@@ -139,6 +139,18 @@ describe('RedisOAuthProvider on Redis', () => {
     expect((await store.flowStatus(ref.id, state)).exchangingMs).toBeGreaterThan(0);
   });
 
+  it('makes states a command line takes as they are: 192 random bits in hex, never a leading "-"', () => {
+    const provider = new RedisOAuthProvider(
+      { id: 'states', url: 'http://127.0.0.1:9/mcp' },
+      store,
+      settings,
+      quiet,
+    );
+    const states = Array.from({ length: 2000 }, () => provider.state());
+    for (const state of states) expect(state).toMatch(/^[0-9a-f]{48}$/);
+    expect(new Set(states).size).toBe(states.length);
+  });
+
   it('refreshes expired tokens once when two connections need it at the same time', async () => {
     const server = await fixture({ accessTokenTtlSeconds: 6 });
     const ref = { id: `refresh-${randomUUID().slice(0, 6)}`, url: server.url };

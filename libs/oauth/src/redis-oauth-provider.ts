@@ -61,7 +61,9 @@ export class RedisOAuthProvider implements McpOAuthProvider {
   }
 
   state(): string {
-    this.currentState = randomBytes(24).toString('base64url');
+    // Hex, not base64url: users copy the state into commands (`oauth listen <state>`), where a value that
+    // starts with '-' (one in 64 base64url states) reads as an option.
+    this.currentState = randomBytes(24).toString('hex');
     return this.currentState;
   }
 
