@@ -131,7 +131,6 @@ export async function runScenario(target: Target, options: ScenarioOptions): Pro
   const sideMs = (target.sideMeter?.cpuMs() ?? 0) - sideBefore;
   const ok = samples.filter((s) => s.ok);
   const tokens = samples.reduce((sum, s) => sum + s.tokens, 0);
-  const times = (pick: (s: Sample) => number | undefined) => timesOf(ok, pick);
   return {
     target: target.name,
     concurrency: options.concurrency,
@@ -139,8 +138,8 @@ export async function runScenario(target: Target, options: ScenarioOptions): Pro
     answers: samples.length,
     failed: samples.length - ok.length,
     errors: [...new Set(samples.filter((s) => !s.ok).map((s) => s.error ?? 'unknown'))].slice(0, 5),
-    ttftMs: times((s) => s.ttftMs),
-    ttftWithThreadMs: times((s) => s.ttftWithThreadMs),
+    ttftMs: timesOf(ok, (s) => s.ttftMs),
+    ttftWithThreadMs: timesOf(ok, (s) => s.ttftWithThreadMs),
     tokensReceived: tokens,
     tokensPerSecond: wallMs > 0 && tokens > 0 ? Math.round((tokens * 1000) / wallMs) : null,
     wallMs: round(wallMs),
