@@ -1,6 +1,7 @@
 import { ChatOpenAI } from '@langchain/openai';
 import type { Dispatcher } from 'undici';
 import { outsideCallers, requestFetch, sharedDispatcher } from '@auxilia/core';
+import { joinedDeltas } from './joined-deltas';
 import { TakeTurns } from './take-turns';
 
 export interface ModelSettings {
@@ -12,9 +13,12 @@ export interface ModelSettings {
   dispatcher?: Dispatcher;
 }
 
-/** Model requests are sent outside the async context of the run that makes them (`outsideCallers`). */
+/**
+ * Model requests are sent outside the async context of the run that makes them (`outsideCallers`), and
+ * the text of chunks that come in one read reaches the model client as one chunk (`joinedDeltas`).
+ */
 function modelFetch(dispatcher = sharedDispatcher('follow')) {
-  return outsideCallers(requestFetch(dispatcher, 'follow'));
+  return joinedDeltas(outsideCallers(requestFetch(dispatcher, 'follow')));
 }
 
 /**

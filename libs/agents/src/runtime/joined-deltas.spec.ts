@@ -1,0 +1,347 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import OpenAI from 'openai';
+import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
+import { createChatModel } from './chat-model';
+import { joinedDeltas, joinTextDeltas } from './joined-deltas';
+
+const encoder = new TextEncoder();
+
+/** A stream whose reads are exactly the pieces pushed, each when it is pushed. */
+function source() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let cancelled: unknown = 'not cancelled';
+  const stream = new ReadableStream<Uint8Array>({
+    start: (c) => void (controller = c),
+    cancel: (reason) => void (cancelled = reason),
+  });
+  return {
+    stream,
+    push: (piece: string | Uint8Array) =>
+      controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece),
+    end: () => controller.close(),
+    cancelled: () => cancelled,
+  };
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let out = '';
+  for await (const piece of stream) out += decoder.decode(piece, { stream: true });
+  return out + decoder.decode();
+}
+
+/** The stream as the pieces given, one read each, then joined and read to its end. */
+function joined(pieces: (string | Uint8Array)[]): Promise<string> {
+  const src = source();
+  for (const piece of pieces) src.push(piece);
+  src.end();
+  return readAll(joinTextDeltas(src.stream));
+}
+
+const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm' };
+
+function text(content: string, extra: Record<string, unknown> = {}, delta: Record<string, unknown> = {}) {
+  return event({
+    ...base,
+    ...extra,
+    choices: [{ index: 0, delta: { ...delta, content }, finish_reason: null }],
+  });
+}
+
+function event(data: unknown): string {
+  return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+const finish = event({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+const usage = event({
+  ...base,
+  choices: [],
+  usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+});
+const done = 'data: [DONE]\n\n';
+
+/** A stream's first text (its role chunk and one token) and what is made of it: one chunk. */
+const opening = text('', {}, { role: 'assistant', refusal: null }) + text('Hi');
+const openingJoined = event({
+  ...base,
+  choices: [{ index: 0, delta: { role: 'assistant', refusal: null, content: 'Hi' }, finish_reason: null }],
+});
+
+describe('joinTextDeltas', () => {
+  it('makes the text chunks of one read one chunk, with the first one’s role and fields', async () => {
+    const out = await joined([
+      opening,
+      text('', {}, { role: 'assistant' }) +
+        text('Hel') +
+        text('lo,') +
+        text(' wörld') +
+        finish +
+        usage +
+        done,
+    ]);
+    expect(out).toBe(openingJoined + text('Hello, wörld', {}, { role: 'assistant' }) + finish + usage + done);
+  });
+
+  it('hands on the first text alone, and what followed it in its read after the event loop has polled', async () => {
+    const src = source();
+    src.push(opening + text(' a') + text(' b') + done);
+    src.end();
+    const reader = joinTextDeltas(src.stream).getReader();
+    const decoder = new TextDecoder();
+    expect(decoder.decode((await reader.read()).value)).toBe(openingJoined);
+    const order: string[] = [];
+    // A timer of 0 ms fires after the loop's next poll for I/O, and so after anything queued for it now.
+    setImmediate(() => order.push('the loop turned'));
+    const next = await reader.read();
+    order.push('the rest');
+    expect(decoder.decode(next.value)).toBe(text(' a b') + done);
+    expect(order).toEqual(['the loop turned', 'the rest']);
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('writes a chunk that joins nothing again exactly as it came', async () => {
+    const alone = 'data:{"choices":[{"delta":{"content":"a"},"index":0}],"id":"x"}\n\n';
+    expect(await joined([alone + finish])).toBe(alone + finish);
+  });
+
+  it('hands on what a read completes without waiting for the next read', async () => {
+    const src = source();
+    const reader = joinTextDeltas(src.stream).getReader();
+    const decoder = new TextDecoder();
+    /** The next read, or '(still waiting)' if it has not come within 2 s. */
+    const nextRead = async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([
+          reader.read().then(({ value }) => decoder.decode(value)),
+          new Promise<string>((resolve) => (timer = setTimeout(() => resolve('(still waiting)'), 2000))),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    src.push(text('a'));
+    expect(await nextRead()).toBe(text('a'));
+    const fourth = text(' d');
+    src.push(text(' b') + text(' c') + fourth.slice(0, 10));
+    expect(await nextRead()).toBe(text(' b c'));
+    // The rest of the fourth chunk completes it: it comes alone, as it came.
+    src.push(fourth.slice(10));
+    expect(await nextRead()).toBe(fourth);
+    src.push(text('e'));
+    src.end();
+    expect(await nextRead()).toBe(text('e'));
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('keeps apart chunks that differ in anything but their text, and ends a run at any other event', async () => {
+    const toolCall = event({
+      ...base,
+      choices: [
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: '{}' } }] },
+          finish_reason: null,
+        },
+      ],
+    });
+    const reasoning = event({
+      ...base,
+      choices: [{ index: 0, delta: { reasoning_content: 'hm' }, finish_reason: null }],
+    });
+    const apart = [
+      text('a'),
+      text('b', { id: 'chatcmpl-2' }),
+      text('c'),
+      event({ ...base, choices: [{ index: 1, delta: { content: 'd' }, finish_reason: null }] }),
+      text('e'),
+      toolCall,
+      text('f'),
+      reasoning,
+      text('g'),
+      ': a comment\n\n',
+      text('h'),
+      'event: other\ndata: {"choices":[]}\n\n',
+      text('i'),
+      event({
+        ...base,
+        choices: [{ index: 0, delta: { content: 'j' }, logprobs: { content: [] }, finish_reason: null }],
+      }),
+      event({
+        ...base,
+        choices: [{ index: 0, delta: { content: 'k', refusal: 'no' }, finish_reason: null }],
+      }),
+      text('l', {}, { role: 'assistant' }),
+      text('m', {}, { role: 'user' }),
+      text('n', { usage: { completion_tokens: 1 } }),
+      text('o'),
+      event({ error: { message: 'overloaded' } }),
+      text('p'),
+      'data: {"choices":[{"index":0,"delta":{"content":"q"}}]}\ndata: {}\n\n',
+      'data: not json\n\n',
+    ];
+    const out = await joined([apart.join('')]);
+    expect(out).toBe(apart.join(''));
+  });
+
+  it('ignores the padding (`obfuscation`) chunks differ in, and keeps the first one’s', async () => {
+    const out = await joined([
+      opening,
+      text('a', { obfuscation: 'xyz' }) + text('b', { obfuscation: 'q' }) + done,
+    ]);
+    expect(out).toBe(openingJoined + text('ab', { obfuscation: 'xyz' }) + done);
+  });
+
+  it('reads events and characters cut across reads', async () => {
+    const bytes = encoder.encode(text('é') + text('🙂') + text('ü') + done);
+    // Cut inside the multi-byte characters and inside the events.
+    const cuts = [15, 16, 60, 61, 62, 100, 150];
+    const pieces = [0, ...cuts].map((from, i) => bytes.slice(from, cuts[i] ?? bytes.length));
+    const out = await joined(pieces);
+    const contents = out
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map(
+        (e) =>
+          (JSON.parse(e.slice(6)) as { choices: [{ delta: { content: string } }] }).choices[0].delta.content,
+      );
+    expect(contents.join('')).toBe('é🙂ü');
+    expect(out.endsWith(done)).toBe(true);
+  });
+
+  it('hands on a stream whose lines end in \\r as it came', async () => {
+    const crlf = (text('a') + text('b') + done).replaceAll('\n', '\r\n');
+    expect(await joined([crlf.slice(0, 7), crlf.slice(7)])).toBe(crlf);
+  });
+
+  it('hands on an incomplete last event at the end of the stream', async () => {
+    expect(await joined([opening, text('a') + text('b') + 'data: {"cut'])).toBe(
+      openingJoined + text('ab') + 'data: {"cut',
+    );
+  });
+
+  it('cancels its source when cancelled', async () => {
+    const src = source();
+    const reader = joinTextDeltas(src.stream).getReader();
+    src.push(text('a'));
+    await reader.read();
+    await reader.cancel('gone');
+    expect(src.cancelled()).toBe('gone');
+  });
+
+  it('gives the OpenAI client the same completion as the stream it joined, however the stream is read', async () => {
+    type Piece = { text: string } | { call: number; args: string } | { comment: true };
+    const pieceArb: fc.Arbitrary<Piece> = fc.oneof(
+      { weight: 6, arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }).map((t) => ({ text: t })) },
+      { weight: 1, arbitrary: fc.record({ call: fc.nat({ max: 1 }), args: fc.string({ maxLength: 5 }) }) },
+      { weight: 1, arbitrary: fc.constant({ comment: true as const }) },
+    );
+    /** The events of the pieces: a tool call's first delta carries its id and name. */
+    const eventsOf = (pieces: Piece[]) => {
+      const started = new Set<number>();
+      return pieces.map((piece) => {
+        if ('text' in piece) return text(piece.text);
+        if ('comment' in piece) return ': keep-alive\n\n';
+        // Calls are numbered from 0, as a model numbers them.
+        const index = Math.min(piece.call, started.size);
+        const call = started.has(index)
+          ? { index, function: { arguments: piece.args } }
+          : {
+              index,
+              id: `call_${index}`,
+              type: 'function',
+              function: { name: `f${index}`, arguments: piece.args },
+            };
+        started.add(index);
+        return event({
+          ...base,
+          choices: [{ index: 0, delta: { tool_calls: [call] }, finish_reason: null }],
+        });
+      });
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(pieceArb, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (pieces, cutsSeed) => {
+          const chunks = eventsOf(pieces);
+          const whole = encoder.encode(
+            text('', {}, { role: 'assistant' }) + chunks.join('') + finish + usage + done,
+          );
+          const cuts = [...new Set(cutsSeed.map((n) => n % whole.length))].sort((a, b) => a - b);
+          const reads = [0, ...cuts].map((from, i) => whole.slice(from, cuts[i] ?? whole.length));
+          const [plain, join] = await Promise.all([
+            finalCompletion(reads, false),
+            finalCompletion(reads, true),
+          ]);
+          expect(join.completion).toEqual(plain.completion);
+          expect(join.chunks).toBeLessThanOrEqual(plain.chunks);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+/** What the OpenAI client makes of the stream given in `pieces`, joined or not, and how many chunks it read. */
+async function finalCompletion(pieces: Uint8Array[], join: boolean) {
+  const src = source();
+  for (const piece of pieces) src.push(piece);
+  src.end();
+  const body = join ? joinTextDeltas(src.stream) : src.stream;
+  const client = new OpenAI({
+    apiKey: 'test',
+    baseURL: 'http://127.0.0.1:1/v1',
+    maxRetries: 0,
+    fetch: async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
+  });
+  const stream = client.chat.completions.stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+  let chunks = 0;
+  stream.on('chunk', () => chunks++);
+  return { completion: await stream.finalChatCompletion(), chunks };
+}
+
+describe('joinedDeltas', () => {
+  it('joins streamed answers only, and hands every other answer on as it came', async () => {
+    const json = new Response('{"a":1}', { headers: { 'content-type': 'application/json' } });
+    const src = source();
+    src.push(opening);
+    src.push(text('a') + text('b'));
+    src.end();
+    const sse = new Response(src.stream, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+    const answers = [json, sse];
+    const fetch = joinedDeltas(async () => answers.shift()!);
+    expect(await fetch('http://x')).toBe(json);
+    const res = await fetch('http://x');
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await res.text()).toBe(openingJoined + text('ab'));
+  });
+
+  it('gives ChatOpenAI as the service builds it fewer chunks than the tokens of one read, the same message in the end', async () => {
+    const model = await startScriptedModel();
+    try {
+      const tokens = Array.from({ length: 20 }, (_, i) => ` t${i}`);
+      // Sent in one write (no delay): they reach the client in one read.
+      model.enqueue({ text: tokens, usage: { promptTokens: 5, completionTokens: 20 } });
+      const llm = createChatModel({
+        model: DEFAULT_SCRIPTED_MODEL_NAME,
+        apiKey: 'test',
+        baseURL: model.baseURL,
+        maxRetries: 0,
+      });
+      let message: Awaited<ReturnType<typeof llm.invoke>> | undefined;
+      let withText = 0;
+      for await (const chunk of await llm.stream('Hi')) {
+        if (chunk.content !== '') withText++;
+        message = message ? message.concat(chunk) : chunk;
+      }
+      expect(message?.content).toBe(tokens.join(''));
+      expect(message?.usage_metadata).toMatchObject({ input_tokens: 5, output_tokens: 20, total_tokens: 25 });
+      expect(message?.response_metadata).toMatchObject({ finish_reason: 'stop' });
+      expect(withText).toBeLessThan(tokens.length);
+    } finally {
+      await model.close();
+    }
+  });
+});

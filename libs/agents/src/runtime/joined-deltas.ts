@@ -1,0 +1,188 @@
+import { setTimeout as nextTurn } from 'node:timers/promises';
+import type { Fetch } from '@auxilia/core';
+
+/** Keys a joinable chunk's `delta` may have: its text, its role, and a refusal that is empty. */
+const DELTA_KEYS = new Set(['content', 'role', 'refusal']);
+
+/** A chat-completion chunk that adds text to its only choice and says nothing else of its own. */
+interface TextChunk {
+  /** The event as it came, written again as is when nothing joins it. */
+  event: string;
+  chunk: { choices: [{ delta: { content: string; role?: unknown } }] };
+  /** Everything but the text, the role and the padding: chunks that join must agree on it. */
+  rest: string;
+  role: unknown;
+}
+
+/**
+ * `fetch` whose streamed chat completions (`text/event-stream` answers) go through `joinTextDeltas`.
+ * Every other answer is handed on as it came.
+ */
+export function joinedDeltas(fetch: Fetch): Fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body || !/^text\/event-stream\b/i.test(res.headers.get('content-type') ?? '')) return res;
+    return new Response(joinTextDeltas(res.body), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  };
+}
+
+/**
+ * A chat-completion event stream in which the chunks that came in one read and only add text to the same
+ * choice are one chunk carrying their texts in order, the first one's role and everything else they
+ * agree on. The model client then builds one message chunk, runs its callbacks once and the graph streams
+ * one message where it did that for every token: a model that sends tokens faster than the service reads
+ * them costs the service per read, not per token.
+ *
+ * Nothing waits for a later read: what a read completes is handed on at once, and an event it leaves
+ * incomplete follows with the read that completes it, as any reader of the stream would see it. Only the
+ * answer's first text goes on alone: what came after it in its read is handed on once the event loop has
+ * polled for I/O (a 0 ms timer), so that the first token's way to the client (its run log write, whose
+ * reply the loop must read) is not held behind the rest of the answer and the end of its step.
+ *
+ * Every other event (tool calls, a finish reason, usage, errors, comments, `[DONE]`) is written again as
+ * it came and ends the run of chunks before it. A stream whose lines end in `\r` is handed on as it came.
+ */
+export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  /** The start of an event that the reads so far have not completed. */
+  let tail = '';
+  /** What follows the first text in the read that brought it, handed on one turn of the event loop later. */
+  let later = '';
+  let textSeen = false;
+  let asItCame = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (later) {
+          const out = later;
+          later = '';
+          await nextTurn();
+          return controller.enqueue(encoder.encode(out));
+        }
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            const rest = tail + decoder.decode();
+            tail = '';
+            if (rest) controller.enqueue(encoder.encode(rest));
+            return controller.close();
+          }
+          const text = tail + decoder.decode(value, { stream: true });
+          tail = '';
+          if (asItCame || text.includes('\r')) {
+            asItCame = true;
+            if (text) return controller.enqueue(encoder.encode(text));
+            continue;
+          }
+          // One event after the first text: nothing to join it with.
+          if (textSeen && text.indexOf('\n\n') === text.length - 2)
+            return controller.enqueue(encoder.encode(text));
+          const joined = joinEvents(text, !textSeen);
+          tail = joined.rest;
+          textSeen ||= joined.textSeen;
+          later = joined.later;
+          if (joined.out) return controller.enqueue(encoder.encode(joined.out));
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * The complete events of `text` (each ending in a blank line), with each run of joinable text chunks
+ * made one, and what follows the last of them. With `cut`, the events after the first text that is not
+ * empty go in `later`.
+ */
+function joinEvents(
+  text: string,
+  cut: boolean,
+): { out: string; later: string; rest: string; textSeen: boolean } {
+  let out = '';
+  let first: TextChunk | null = null;
+  let texts: string[] = [];
+  let cutAt = -1;
+  const close = () => {
+    if (!first) return;
+    if (texts.length === 1) {
+      out += first.event;
+    } else {
+      first.chunk.choices[0].delta.content = texts.join('');
+      out += `data: ${JSON.stringify(first.chunk)}\n\n`;
+    }
+    first = null;
+    texts = [];
+  };
+  let start = 0;
+  for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n', start)) {
+    const event = text.slice(start, end + 2);
+    start = end + 2;
+    const next = textChunk(event);
+    if (next && first && next.rest === first.rest && (next.role === undefined || next.role === first.role)) {
+      texts.push(next.chunk.choices[0].delta.content);
+    } else {
+      close();
+      if (!next) {
+        out += event;
+        continue;
+      }
+      first = next;
+      texts = [next.chunk.choices[0].delta.content];
+    }
+    if (cut && cutAt < 0 && next.chunk.choices[0].delta.content !== '') {
+      close();
+      cutAt = out.length;
+    }
+  }
+  close();
+  const rest = text.slice(start);
+  if (cutAt < 0) return { out, later: '', rest, textSeen: false };
+  return { out: out.slice(0, cutAt), later: out.slice(cutAt), rest, textSeen: true };
+}
+
+/** The event as a text chunk, or null when it is anything else (or more than one `data` line). */
+function textChunk(event: string): TextChunk | null {
+  if (!event.startsWith('data:')) return null;
+  const data = event.slice(event.charCodeAt(5) === 32 ? 6 : 5, -2);
+  if (data.charCodeAt(0) !== 123 || data.includes('\n')) return null;
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (
+    !isRecord(chunk) ||
+    chunk.usage != null ||
+    !Array.isArray(chunk.choices) ||
+    chunk.choices.length !== 1
+  ) {
+    return null;
+  }
+  const choice: unknown = chunk.choices[0];
+  if (!isRecord(choice) || choice.finish_reason != null || choice.logprobs != null) return null;
+  const delta = choice.delta;
+  if (!isRecord(delta) || typeof delta.content !== 'string' || delta.refusal != null) return null;
+  for (const key in delta) if (!DELTA_KEYS.has(key)) return null;
+  const { delta: _delta, ...choiceRest } = choice;
+  const { choices: _choices, obfuscation: _padding, ...chunkRest } = chunk;
+  return {
+    event,
+    chunk: chunk as TextChunk['chunk'],
+    rest: JSON.stringify([chunkRest, choiceRest]),
+    role: delta.role,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
