@@ -221,6 +221,19 @@ describe('joinTextDeltas', () => {
     );
   });
 
+  it('can be cancelled while it holds the rest of a read', async () => {
+    const src = source();
+    src.push(opening + text(' a') + done);
+    const reader = joinTextDeltas(src.stream).getReader();
+    await reader.read();
+    // The rest waits for a timer: the stream is cancelled meanwhile, and the read ends without it.
+    const rest = reader.read();
+    await reader.cancel('gone');
+    expect(await rest).toEqual({ done: true, value: undefined });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(src.cancelled()).toBe('gone');
+  });
+
   it('cancels its source when cancelled', async () => {
     const src = source();
     const reader = joinTextDeltas(src.stream).getReader();
