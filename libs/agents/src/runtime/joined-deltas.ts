@@ -48,11 +48,9 @@ export function joinedDeltas(fetch: Fetch): Fetch {
  */
 export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
   /** The start of an event that the reads so far have not completed. */
-  let tail = '';
-  /** What follows the first text in the read that brought it, handed on one turn of the event loop later. */
+  let tail: Uint8Array | null = null;
+  /** What follows the first text in the read that brought it, handed on once the loop has polled. */
   let later = '';
   let textSeen = false;
   let asItCame = false;
@@ -68,26 +66,27 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
         for (;;) {
           const { done, value } = await reader.read();
           if (done) {
-            const rest = tail + decoder.decode();
-            tail = '';
-            if (rest) controller.enqueue(encoder.encode(rest));
+            if (tail) controller.enqueue(tail);
+            tail = null;
             return controller.close();
           }
-          const text = tail + decoder.decode(value, { stream: true });
-          tail = '';
-          if (asItCame || text.includes('\r')) {
+          const bytes = tail ? concat(tail, value) : value;
+          tail = null;
+          if (asItCame || bytes.includes(CR)) {
             asItCame = true;
-            if (text) return controller.enqueue(encoder.encode(text));
-            continue;
+            return controller.enqueue(bytes);
           }
+          // Events end in a blank line, whose bytes no character of UTF-8 holds: complete events decode alone.
+          const [end, events] = eventsEnd(bytes);
+          if (end < bytes.length) tail = bytes.subarray(end);
+          if (events === 0) continue;
+          const complete = bytes.subarray(0, end);
           // One event after the first text: nothing to join it with.
-          if (textSeen && text.indexOf('\n\n') === text.length - 2)
-            return controller.enqueue(encoder.encode(text));
-          const joined = joinEvents(text, !textSeen);
-          tail = joined.rest;
+          if (textSeen && events === 1) return controller.enqueue(complete);
+          const joined = joinEvents(decoder.decode(complete), !textSeen);
           textSeen ||= joined.textSeen;
           later = joined.later;
-          if (joined.out) return controller.enqueue(encoder.encode(joined.out));
+          return controller.enqueue(encoder.encode(joined.out));
         }
       },
       cancel(reason) {
@@ -98,15 +97,37 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
   );
 }
 
+const LF = 10;
+const CR = 13;
+/** Stateless: only complete events are decoded, so no stream needs one of its own. */
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Where the last complete event of `bytes` ends, and how many complete events come before that. */
+function eventsEnd(bytes: Uint8Array): [number, number] {
+  let end = 0;
+  let events = 0;
+  for (let i = bytes.indexOf(LF); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(LF, i + 1)) {
+    if (bytes[i + 1] !== LF) continue;
+    end = i + 2;
+    events++;
+    i++;
+  }
+  return [end, events];
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
- * The complete events of `text` (each ending in a blank line), with each run of joinable text chunks
- * made one, and what follows the last of them. With `cut`, the events after the first text that is not
- * empty go in `later`.
+ * Complete events (each ending in a blank line), with each run of joinable text chunks made one. With
+ * `cut`, the events after the first text that is not empty go in `later`.
  */
-function joinEvents(
-  text: string,
-  cut: boolean,
-): { out: string; later: string; rest: string; textSeen: boolean } {
+function joinEvents(text: string, cut: boolean): { out: string; later: string; textSeen: boolean } {
   let out = '';
   let first: TextChunk | null = null;
   let texts: string[] = [];
@@ -144,9 +165,8 @@ function joinEvents(
     }
   }
   close();
-  const rest = text.slice(start);
-  if (cutAt < 0) return { out, later: '', rest, textSeen: false };
-  return { out: out.slice(0, cutAt), later: out.slice(cutAt), rest, textSeen: true };
+  if (cutAt < 0) return { out, later: '', textSeen: false };
+  return { out: out.slice(0, cutAt), later: out.slice(cutAt), textSeen: true };
 }
 
 /** The event as a text chunk, or null when it is anything else (or more than one `data` line). */
