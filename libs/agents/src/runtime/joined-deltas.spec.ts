@@ -91,7 +91,7 @@ describe('joinTextDeltas', () => {
     const decoder = new TextDecoder();
     expect(decoder.decode((await reader.read()).value)).toBe(openingJoined);
     const order: string[] = [];
-    // A timer of 0 ms fires after the loop's next poll for I/O, and so after anything queued for it now.
+    // The rest comes after the loop's next poll for I/O, and so after an immediate queued now.
     setImmediate(() => order.push('the loop turned'));
     const next = await reader.read();
     order.push('the rest');
@@ -180,6 +180,10 @@ describe('joinTextDeltas', () => {
       text('p'),
       'data: {"choices":[{"index":0,"delta":{"content":"q"}}]}\ndata: {}\n\n',
       'data: not json\n\n',
+      text('r', { meta: { a: 1 } }),
+      text('s', { meta: { a: 2 } }),
+      text('t'),
+      text('u', { system_fingerprint: 'fp' }),
     ];
     const out = await joined([apart.join('')]);
     expect(out).toBe(apart.join(''));

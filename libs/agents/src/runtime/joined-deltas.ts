@@ -1,17 +1,18 @@
-import { setTimeout as nextTurn } from 'node:timers/promises';
+import { setImmediate, setTimeout } from 'node:timers/promises';
 import type { Fetch } from '@auxilia/core';
 
 /** Keys a joinable chunk's `delta` may have: its text, its role, and a refusal that is empty. */
 const DELTA_KEYS = new Set(['content', 'role', 'refusal']);
 
+type Json = Record<string, unknown>;
+
 /** A chat-completion chunk that adds text to its only choice and says nothing else of its own. */
 interface TextChunk {
   /** The event as it came, written again as is when nothing joins it. */
   event: string;
-  chunk: { choices: [{ delta: { content: string; role?: unknown } }] };
-  /** Everything but the text, the role and the padding: chunks that join must agree on it. */
-  rest: string;
-  role: unknown;
+  chunk: Json;
+  choice: Json;
+  delta: Json & { content: string };
 }
 
 /**
@@ -40,7 +41,7 @@ export function joinedDeltas(fetch: Fetch): Fetch {
  * Nothing waits for a later read: what a read completes is handed on at once, and an event it leaves
  * incomplete follows with the read that completes it, as any reader of the stream would see it. Only the
  * answer's first text goes on alone: what came after it in its read is handed on once the event loop has
- * polled for I/O (a 0 ms timer), so that the first token's way to the client (its run log write, whose
+ * polled for I/O (`afterPoll`), so that the first token's way to the client (its run log write, whose
  * reply the loop must read) is not held behind the rest of the answer and the end of its step.
  *
  * Every other event (tool calls, a finish reason, usage, errors, comments, `[DONE]`) is written again as
@@ -60,7 +61,7 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
         if (later) {
           const out = later;
           later = '';
-          await nextTurn();
+          await afterPoll();
           return controller.enqueue(encoder.encode(out));
         }
         for (;;) {
@@ -95,6 +96,17 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
     },
     { highWaterMark: 0 },
   );
+}
+
+/**
+ * Resolves after the event loop has polled for I/O once more. A 0 ms timer alone can fire before the next
+ * poll (timers come first in a turn of the loop); the immediate that follows it runs right after a poll.
+ * The timer also lets a loop with nothing else to do wait up to a millisecond in that poll, for a reply
+ * such as the first token's run log write.
+ */
+async function afterPoll(): Promise<void> {
+  await setTimeout(0);
+  await setImmediate();
 }
 
 const LF = 10;
@@ -137,7 +149,7 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
     if (texts.length === 1) {
       out += first.event;
     } else {
-      first.chunk.choices[0].delta.content = texts.join('');
+      first.delta.content = texts.join('');
       out += `data: ${JSON.stringify(first.chunk)}\n\n`;
     }
     first = null;
@@ -148,8 +160,8 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
     const event = text.slice(start, end + 2);
     start = end + 2;
     const next = textChunk(event);
-    if (next && first && next.rest === first.rest && (next.role === undefined || next.role === first.role)) {
-      texts.push(next.chunk.choices[0].delta.content);
+    if (next && first && joins(first, next)) {
+      texts.push(next.delta.content);
     } else {
       close();
       if (!next) {
@@ -157,9 +169,9 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
         continue;
       }
       first = next;
-      texts = [next.chunk.choices[0].delta.content];
+      texts = [next.delta.content];
     }
-    if (cut && cutAt < 0 && next.chunk.choices[0].delta.content !== '') {
+    if (cut && cutAt < 0 && next.delta.content !== '') {
       close();
       cutAt = out.length;
     }
@@ -193,14 +205,38 @@ function textChunk(event: string): TextChunk | null {
   const delta = choice.delta;
   if (!isRecord(delta) || typeof delta.content !== 'string' || delta.refusal != null) return null;
   for (const key in delta) if (!DELTA_KEYS.has(key)) return null;
-  const { delta: _delta, ...choiceRest } = choice;
-  const { choices: _choices, obfuscation: _padding, ...chunkRest } = chunk;
-  return {
-    event,
-    chunk: chunk as TextChunk['chunk'],
-    rest: JSON.stringify([chunkRest, choiceRest]),
-    role: delta.role,
-  };
+  return { event, chunk, choice, delta: delta as TextChunk['delta'] };
+}
+
+/**
+ * Whether `next` only adds text to `first`: the same fields but for the text, the padding and an empty
+ * refusal, and the same role or none.
+ */
+function joins(first: TextChunk, next: TextChunk): boolean {
+  return (
+    (next.delta.role === undefined || next.delta.role === first.delta.role) &&
+    sameBut(first.chunk, next.chunk, 'choices', 'obfuscation') &&
+    sameBut(first.choice, next.choice, 'delta')
+  );
+}
+
+/** Whether two parsed JSON objects hold the same fields, leaving out `skip` and `skip2`. */
+function sameBut(a: Json, b: Json, skip: string, skip2 = skip): boolean {
+  let fields = 0;
+  for (const key in a) {
+    if (key === skip || key === skip2) continue;
+    const x = a[key];
+    const y = b[key];
+    if (
+      x !== y &&
+      (typeof x !== 'object' || typeof y !== 'object' || JSON.stringify(x) !== JSON.stringify(y))
+    ) {
+      return false;
+    }
+    fields++;
+  }
+  for (const key in b) if (key !== skip && key !== skip2) fields--;
+  return fields === 0;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
