@@ -53,6 +53,14 @@ function event(data: unknown): string {
   return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
+/** A chunk of one tool call, with more fields for its delta if given. */
+function call(toolCall: Record<string, unknown>, delta: Record<string, unknown> = {}) {
+  return event({
+    ...base,
+    choices: [{ index: 0, delta: { ...delta, tool_calls: [toolCall] }, finish_reason: null }],
+  });
+}
+
 const finish = event({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
 const usage = event({
   ...base,
@@ -187,6 +195,45 @@ describe('joinTextDeltas', () => {
     ];
     const out = await joined([apart.join('')]);
     expect(out).toBe(apart.join(''));
+  });
+
+  it('joins the arguments of a tool call that come in one read onto the chunk before them', async () => {
+    const role = text('', {}, { role: 'assistant', refusal: null });
+    const out = await joined([
+      role +
+        call({ index: 0, id: 'call_1', type: 'function', function: { name: 'search', arguments: '' } }) +
+        call({ index: 0, function: { arguments: '{"q":' } }) +
+        call({ index: 0, function: { arguments: '"wörld"}' } }) +
+        finish +
+        done,
+    ]);
+    expect(out).toBe(
+      role +
+        call({
+          index: 0,
+          id: 'call_1',
+          type: 'function',
+          function: { name: 'search', arguments: '{"q":"wörld"}' },
+        }) +
+        finish +
+        done,
+    );
+  });
+
+  it('keeps apart the arguments of other calls, a call’s start, and a chunk that says more', async () => {
+    const apart = [
+      call({ index: 0, id: 'call_1', type: 'function', function: { name: 'a', arguments: '' } }),
+      call({ index: 1, id: 'call_2', type: 'function', function: { name: 'b', arguments: '' } }),
+      call({ index: 0, function: { arguments: '{}' } }),
+      call({ index: 1, function: { arguments: '{' } }),
+      call({ index: 1, type: 'function', function: { arguments: '}' } }),
+      call({ index: 1, function: { arguments: ' ' } }, { role: 'assistant' }),
+      call({ index: 1, function: { arguments: ' ', name: null } }),
+      call({ index: 1, function: { arguments: ' ' }, extra: true }),
+      call({ index: 1, function: { arguments: ' ' } }, { content: 'text' }),
+      text(' '),
+    ];
+    expect(await joined([apart.join('')])).toBe(apart.join(''));
   });
 
   it('ignores the padding (`obfuscation`) chunks differ in, and keeps the first one’s', async () => {

@@ -1,18 +1,29 @@
 import { setImmediate, setTimeout } from 'node:timers/promises';
 import type { Fetch } from '@auxilia/core';
 
-/** Keys a joinable chunk's `delta` may have: its text, its role, and a refusal that is empty. */
-const DELTA_KEYS = new Set(['content', 'role', 'refusal']);
+/** Keys a text chunk's `delta` may have: its text, its role, and a refusal that is empty. */
+const TEXT_KEYS = new Set(['content', 'role', 'refusal']);
+/** Keys a tool call's first chunk may have besides its call: its role, and text and refusal that are empty. */
+const CALL_KEYS = new Set(['tool_calls', 'role', 'content', 'refusal']);
 
 type Json = Record<string, unknown>;
 
-/** A chat-completion chunk that adds text to its only choice and says nothing else of its own. */
-interface TextChunk {
+/**
+ * A chat-completion chunk that adds text to its only choice, or argument text to one tool call, and says
+ * nothing else of its own.
+ */
+interface Piece {
   /** The event as it came, written again as is when nothing joins it. */
   event: string;
   chunk: Json;
   choice: Json;
-  delta: Json & { content: string };
+  delta: Json;
+  /** The object whose `key` holds the text this chunk adds: the delta, or the tool call's function. */
+  holder: Json;
+  key: 'content' | 'arguments';
+  text: string;
+  /** The tool call's index, and whether this chunk starts the call (an id, a name) or goes on with it. */
+  call?: { index: unknown; starts: boolean };
 }
 
 /**
@@ -34,9 +45,10 @@ export function joinedDeltas(fetch: Fetch): Fetch {
 /**
  * A chat-completion event stream in which the chunks that came in one read and only add text to the same
  * choice are one chunk carrying their texts in order, the first one's role and everything else they
- * agree on. The model client then builds one message chunk, runs its callbacks once and the graph streams
- * one message where it did that for every token: a model that sends tokens faster than the service reads
- * them costs the service per read, not per token.
+ * agree on; so are the chunks that only add arguments to the same tool call, onto the one before them.
+ * The model client then builds one message chunk, runs its callbacks once and the graph streams one
+ * message where it did that for every token: a model that sends tokens faster than the service reads them
+ * costs the service per read, not per token.
  *
  * Nothing waits for a later read: what a read completes is handed on at once, and an event it leaves
  * incomplete follows with the read that completes it, as any reader of the stream would see it. Only the
@@ -44,8 +56,9 @@ export function joinedDeltas(fetch: Fetch): Fetch {
  * polled for I/O (`afterPoll`), so that the first token's way to the client (its run log write, whose
  * reply the loop must read) is not held behind the rest of the answer and the end of its step.
  *
- * Every other event (tool calls, a finish reason, usage, errors, comments, `[DONE]`) is written again as
- * it came and ends the run of chunks before it. A stream whose lines end in `\r` is handed on as it came.
+ * Every other event (a tool call's start after another's arguments, a finish reason, usage, errors,
+ * comments, `[DONE]`) is written again as it came and ends the run of chunks before it. A stream whose
+ * lines end in `\r` is handed on as it came.
  */
 export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const reader = body.getReader();
@@ -136,12 +149,12 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * Complete events (each ending in a blank line), with each run of joinable text chunks made one. With
- * `cut`, the events after the first text that is not empty go in `later`.
+ * Complete events (each ending in a blank line), with each run of joinable chunks made one. With `cut`,
+ * the events after the first text that is not empty go in `later`.
  */
 function joinEvents(text: string, cut: boolean): { out: string; later: string; textSeen: boolean } {
   let out = '';
-  let first: TextChunk | null = null;
+  let first: Piece | null = null;
   let texts: string[] = [];
   let cutAt = -1;
   const close = () => {
@@ -149,7 +162,7 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
     if (texts.length === 1) {
       out += first.event;
     } else {
-      first.delta.content = texts.join('');
+      first.holder[first.key] = texts.join('');
       out += `data: ${JSON.stringify(first.chunk)}\n\n`;
     }
     first = null;
@@ -159,9 +172,9 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
   for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n', start)) {
     const event = text.slice(start, end + 2);
     start = end + 2;
-    const next = textChunk(event);
+    const next = piece(event);
     if (next && first && joins(first, next)) {
-      texts.push(next.delta.content);
+      texts.push(next.text);
     } else {
       close();
       if (!next) {
@@ -169,9 +182,9 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
         continue;
       }
       first = next;
-      texts = [next.delta.content];
+      texts = [next.text];
     }
-    if (cut && cutAt < 0 && next.delta.content !== '') {
+    if (cut && cutAt < 0 && next.key === 'content' && next.text !== '') {
       close();
       cutAt = out.length;
     }
@@ -181,8 +194,8 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
   return { out: out.slice(0, cutAt), later: out.slice(cutAt), textSeen: true };
 }
 
-/** The event as a text chunk, or null when it is anything else (or more than one `data` line). */
-function textChunk(event: string): TextChunk | null {
+/** The event as a piece of text or of a tool call's arguments, or null when it is anything else. */
+function piece(event: string): Piece | null {
   if (!event.startsWith('data:')) return null;
   const data = event.slice(event.charCodeAt(5) === 32 ? 6 : 5, -2);
   if (data.charCodeAt(0) !== 123 || data.includes('\n')) return null;
@@ -203,20 +216,49 @@ function textChunk(event: string): TextChunk | null {
   const choice: unknown = chunk.choices[0];
   if (!isRecord(choice) || choice.finish_reason != null || choice.logprobs != null) return null;
   const delta = choice.delta;
-  if (!isRecord(delta) || typeof delta.content !== 'string' || delta.refusal != null) return null;
-  for (const key in delta) if (!DELTA_KEYS.has(key)) return null;
-  return { event, chunk, choice, delta: delta as TextChunk['delta'] };
+  if (!isRecord(delta) || delta.refusal != null) return null;
+  if (typeof delta.content === 'string' && delta.tool_calls === undefined) {
+    for (const key in delta) if (!TEXT_KEYS.has(key)) return null;
+    return { event, chunk, choice, delta, holder: delta, key: 'content', text: delta.content };
+  }
+  if (!Array.isArray(delta.tool_calls) || delta.tool_calls.length !== 1 || delta.content) return null;
+  for (const key in delta) if (!CALL_KEYS.has(key)) return null;
+  const call: unknown = delta.tool_calls[0];
+  if (!isRecord(call) || !isRecord(call.function) || typeof call.function.arguments !== 'string') return null;
+  const starts = call.id !== undefined || call.type !== undefined || call.function.name !== undefined;
+  // Only a call's own fields: anything else (a provider's extras) keeps the chunk as it came.
+  for (const key in call)
+    if (key !== 'index' && key !== 'id' && key !== 'type' && key !== 'function') return null;
+  for (const key in call.function) if (key !== 'name' && key !== 'arguments') return null;
+  const holder = call.function;
+  return {
+    event,
+    chunk,
+    choice,
+    delta,
+    holder,
+    key: 'arguments',
+    text: holder.arguments as string,
+    call: { index: call.index, starts },
+  };
 }
 
 /**
- * Whether `next` only adds text to `first`: the same fields but for the text, the padding and an empty
- * refusal, and the same role or none.
+ * Whether `next` only adds to what `first` adds to: more text with the same role or none, or more
+ * arguments to the same tool call, which `next` does not start; and the same fields but for those, the
+ * padding and an empty refusal.
  */
-function joins(first: TextChunk, next: TextChunk): boolean {
+function joins(first: Piece, next: Piece): boolean {
+  if (next.key !== first.key) return false;
+  if (next.call) {
+    if (next.call.starts || next.call.index !== first.call?.index) return false;
+    // A call goes on with nothing but its index and its arguments.
+    for (const key in next.delta) if (key !== 'tool_calls') return false;
+  } else if (next.delta.role !== undefined && next.delta.role !== first.delta.role) {
+    return false;
+  }
   return (
-    (next.delta.role === undefined || next.delta.role === first.delta.role) &&
-    sameBut(first.chunk, next.chunk, 'choices', 'obfuscation') &&
-    sameBut(first.choice, next.choice, 'delta')
+    sameBut(first.chunk, next.chunk, 'choices', 'obfuscation') && sameBut(first.choice, next.choice, 'delta')
   );
 }
 
