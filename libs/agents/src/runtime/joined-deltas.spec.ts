@@ -220,6 +220,29 @@ describe('joinTextDeltas', () => {
     );
   });
 
+  it('joins reasoning like text, sends the first reasoning alone, and keeps it apart from text', async () => {
+    const role = text('', {}, { role: 'assistant', refusal: null });
+    const think = (reasoning: string, delta: Record<string, unknown> = {}) =>
+      event({
+        ...base,
+        choices: [{ index: 0, delta: { ...delta, reasoning_content: reasoning }, finish_reason: null }],
+      });
+    const out = await joined([
+      role + think('Hm', { content: null }) + think('m,') + think(' so') + text('Hi') + text(' there') + done,
+      think(' and') + think(' then') + think('', { content: 'no' }) + done,
+    ]);
+    expect(out).toBe(
+      role +
+        think('Hm', { content: null }) +
+        think('m, so') +
+        text('Hi there') +
+        done +
+        think(' and then') +
+        think('', { content: 'no' }) +
+        done,
+    );
+  });
+
   it('keeps apart the arguments of other calls, a call’s start, and a chunk that says more', async () => {
     const apart = [
       call({ index: 0, id: 'call_1', type: 'function', function: { name: 'a', arguments: '' } }),

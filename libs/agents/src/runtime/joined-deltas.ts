@@ -3,14 +3,16 @@ import type { Fetch } from '@auxilia/core';
 
 /** Keys a text chunk's `delta` may have: its text, its role, and a refusal that is empty. */
 const TEXT_KEYS = new Set(['content', 'role', 'refusal']);
+/** Keys a reasoning chunk's `delta` may have: its reasoning, its role, and text and refusal that are empty. */
+const REASONING_KEYS = new Set(['reasoning_content', 'content', 'role', 'refusal']);
 /** Keys a tool call's first chunk may have besides its call: its role, and text and refusal that are empty. */
 const CALL_KEYS = new Set(['tool_calls', 'role', 'content', 'refusal']);
 
 type Json = Record<string, unknown>;
 
 /**
- * A chat-completion chunk that adds text to its only choice, or argument text to one tool call, and says
- * nothing else of its own.
+ * A chat-completion chunk that adds text or reasoning to its only choice, or argument text to one tool
+ * call, and says nothing else of its own.
  */
 interface Piece {
   /** The event as it came, written again as is when nothing joins it. */
@@ -20,7 +22,7 @@ interface Piece {
   delta: Json;
   /** The object whose `key` holds the text this chunk adds: the delta, or the tool call's function. */
   holder: Json;
-  key: 'content' | 'arguments';
+  key: 'content' | 'reasoning_content' | 'arguments';
   text: string;
   /** The tool call's index, and whether this chunk starts the call (an id, a name) or goes on with it. */
   call?: { index: unknown; starts: boolean };
@@ -45,16 +47,18 @@ export function joinedDeltas(fetch: Fetch): Fetch {
 /**
  * A chat-completion event stream in which the chunks that came in one read and only add text to the same
  * choice are one chunk carrying their texts in order, the first one's role and everything else they
- * agree on; so are the chunks that only add arguments to the same tool call, onto the one before them.
+ * agree on; so are those that only add reasoning (`reasoning_content`, as OpenAI-compatible reasoning
+ * models send it), and those that only add arguments to the same tool call, onto the one before them.
  * The model client then builds one message chunk, runs its callbacks once and the graph streams one
  * message where it did that for every token: a model that sends tokens faster than the service reads them
  * costs the service per read, not per token.
  *
  * Nothing waits for a later read: what a read completes is handed on at once, and an event it leaves
  * incomplete follows with the read that completes it, as any reader of the stream would see it. Only the
- * answer's first text goes on alone: what came after it in its read is handed on once the event loop has
- * polled for I/O (`afterPoll`), so that the first token's way to the client (its run log write, whose
- * reply the loop must read) is not held behind the rest of the answer and the end of its step.
+ * answer's first text (or reasoning) goes on alone: what came after it in its read is handed on once the
+ * event loop has polled for I/O (`afterPoll`), so that the first token's way to the client (its run log
+ * write, whose reply the loop must read) is not held behind the rest of the answer and the end of its
+ * step.
  *
  * Every other event (a tool call's start after another's arguments, a finish reason, usage, errors,
  * comments, `[DONE]`) is written again as it came and ends the run of chunks before it. A stream whose
@@ -184,7 +188,7 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
       first = next;
       texts = [next.text];
     }
-    if (cut && cutAt < 0 && next.key === 'content' && next.text !== '') {
+    if (cut && cutAt < 0 && next.key !== 'arguments' && next.text !== '') {
       close();
       cutAt = out.length;
     }
@@ -194,7 +198,7 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
   return { out: out.slice(0, cutAt), later: out.slice(cutAt), textSeen: true };
 }
 
-/** The event as a piece of text or of a tool call's arguments, or null when it is anything else. */
+/** The event as a piece of text, reasoning or a tool call's arguments, or null when it is anything else. */
 function piece(event: string): Piece | null {
   if (!event.startsWith('data:')) return null;
   const data = event.slice(event.charCodeAt(5) === 32 ? 6 : 5, -2);
@@ -217,6 +221,11 @@ function piece(event: string): Piece | null {
   if (!isRecord(choice) || choice.finish_reason != null || choice.logprobs != null) return null;
   const delta = choice.delta;
   if (!isRecord(delta) || delta.refusal != null) return null;
+  if (typeof delta.reasoning_content === 'string' && !delta.content && delta.tool_calls === undefined) {
+    for (const key in delta) if (!REASONING_KEYS.has(key)) return null;
+    const text = delta.reasoning_content;
+    return { event, chunk, choice, delta, holder: delta, key: 'reasoning_content', text };
+  }
   if (typeof delta.content === 'string' && delta.tool_calls === undefined) {
     for (const key in delta) if (!TEXT_KEYS.has(key)) return null;
     return { event, chunk, choice, delta, holder: delta, key: 'content', text: delta.content };
@@ -244,9 +253,9 @@ function piece(event: string): Piece | null {
 }
 
 /**
- * Whether `next` only adds to what `first` adds to: more text with the same role or none, or more
- * arguments to the same tool call, which `next` does not start; and the same fields but for those, the
- * padding and an empty refusal.
+ * Whether `next` only adds to what `first` adds to: more text (or reasoning) with the same role or none,
+ * or more arguments to the same tool call, which `next` does not start; and the same fields but for
+ * those, the padding and an empty refusal.
  */
 function joins(first: Piece, next: Piece): boolean {
   if (next.key !== first.key) return false;
