@@ -88,7 +88,7 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
             tail = null;
             return controller.close();
           }
-          const bytes = tail ? concat(tail, value) : value;
+          const bytes = tail ? Buffer.concat([tail, value]) : value;
           tail = null;
           if (asItCame || bytes.includes(CR)) {
             asItCame = true;
@@ -143,13 +143,6 @@ function eventsEnd(bytes: Uint8Array): [number, number] {
     i++;
   }
   return [end, events];
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /**
