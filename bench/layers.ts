@@ -11,6 +11,7 @@ import type { UIMessage } from 'ai';
 import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
 import { createChatModel } from '../libs/agents/src/runtime/chat-model';
 import { graphEvents, streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
+import { CheckpointKeys } from '../libs/checkpoint-redis/src/keys';
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
 import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
 import { statusKb } from './proc';
@@ -82,6 +83,34 @@ type Report =
   | { cpuMs: number; wallMs: number; turns: number; firstToken: { cpuMs: number[]; wallMs: number[] } }
   | { error: string };
 
+/** The `turn` layer's answers on threads that already hold `turnsBefore` turns. */
+export interface HistoryFigure {
+  turnsBefore: number;
+  threads: number;
+  /** Answers measured, one at a time, spread over the threads. */
+  answers: number;
+  cpuMsPerAnswer: number;
+  wallMsPerAnswer: number;
+  /** What a thread's checkpoints take in Redis after those answers (`MEMORY USAGE` of its keys), mean. */
+  redisKbPerThread: number;
+}
+
+export interface HistoryOptions {
+  modelURL: string;
+  redisUrl: string;
+  /** Ascending thread lengths, in turns, before the answers measured. */
+  turnsBefore: number[];
+  threads: number;
+  /** Answers measured per thread at each length. */
+  answersPerThread: number;
+  timeoutMs: number;
+}
+
+type HistoryReport = { rows: Omit<HistoryFigure, 'threads'>[] } | { error: string };
+
+/** Prefix of the checkpointer's keys in the layers' processes. */
+const KEY_PREFIX = 'bench-layers:';
+
 /** Resident memory of one layer holding answers open, the model holding them before their first chunk. */
 export interface HeldFigure {
   layer: LayerName;
@@ -112,6 +141,17 @@ type HeldReport =
 
 /** One answer of a layer, read to its end; `onToken` is called for each content token it yields. */
 type Answer = (onToken: () => void) => Promise<void>;
+
+/**
+ * What an answer costs as its thread grows: the `turn` layer in a fresh process, answering one at a time
+ * on a few threads grown turn by turn to each length (the growing is not measured), and what each
+ * thread's checkpoints then take in Redis. The benchmark's other figures answer on new threads.
+ */
+export async function benchHistory(options: HistoryOptions): Promise<HistoryFigure[]> {
+  const report = await runChild<HistoryReport>('--history', 'turn', options, options.timeoutMs);
+  if ('error' in report) throw new Error(`long threads: ${report.error}`);
+  return report.rows.map((row) => ({ ...row, threads: options.threads }));
+}
 
 /** Measures every layer, one child process each, one after the other. */
 export async function benchLayers(options: LayerOptions): Promise<LayerFigure[]> {
@@ -205,7 +245,12 @@ function runChild<R>(
  * `delta.content` (openai), a message chunk with text (chat-model), a `messages` event with text (graph),
  * a `text-delta` (turn).
  */
-function answerOf(name: LayerName, options: { modelURL: string }, redis: Redis): Answer {
+function answerOf(
+  name: LayerName,
+  options: { modelURL: string },
+  redis: Redis,
+  threadOf: () => string = randomUUID,
+): Answer {
   const settings = { model: 'scripted-model', apiKey: 'bench', baseURL: options.modelURL, maxRetries: 0 };
   const question = 'Hello?';
   if (name === 'openai') {
@@ -229,7 +274,7 @@ function answerOf(name: LayerName, options: { modelURL: string }, redis: Redis):
       for await (const chunk of await llm.stream([new HumanMessage(question)])) if (chunk.text) onToken();
     };
   }
-  const checkpointer = name === 'graph' ? undefined : new RedisSaver(redis, { keyPrefix: 'bench-layers:' });
+  const checkpointer = name === 'graph' ? undefined : new RedisSaver(redis, { keyPrefix: KEY_PREFIX });
   const graph = createAgentGraph({
     llm,
     tools: [],
@@ -256,7 +301,7 @@ function answerOf(name: LayerName, options: { modelURL: string }, redis: Redis):
         role: 'user',
         parts: [{ type: 'text', text: question }],
       };
-      const input = { threadId: randomUUID(), userMessage, signal: new AbortController().signal };
+      const input = { threadId: threadOf(), userMessage, signal: new AbortController().signal };
       for await (const chunk of streamTurn(graph, input, turnOptions))
         if (chunk.type === 'text-delta') onToken();
     };
@@ -325,6 +370,57 @@ async function measureLayer(name: LayerName, options: LayerOptions): Promise<Rep
   }
 }
 
+async function measureHistory(options: HistoryOptions): Promise<HistoryReport> {
+  const redis = new Redis(options.redisUrl, { lazyConnect: true });
+  await redis.connect();
+  try {
+    let current = '';
+    const answer = answerOf('turn', options, redis, () => current);
+    const ignore = () => undefined;
+    const on = async (threadId: string) => {
+      current = threadId;
+      await answer(ignore);
+    };
+    // Code compiled and pools warm before anything is measured, on threads of their own.
+    for (let i = 0; i < 50; i++) await on(randomUUID());
+    const threads = Array.from({ length: options.threads }, () => randomUUID());
+    const keys = new CheckpointKeys(KEY_PREFIX);
+    const bytesOf = async (threadId: string) => {
+      const registry = keys.registry(threadId);
+      const all = [...(await redis.smembers(registry)), registry, keys.namespaces(threadId)];
+      const sizes = await Promise.all(
+        all.map((key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') as Promise<number | null>),
+      );
+      return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
+    };
+    const rows: Omit<HistoryFigure, 'threads'>[] = [];
+    let turns = 0;
+    for (const length of options.turnsBefore) {
+      for (; turns < length; turns++) for (const threadId of threads) await on(threadId);
+      // A length below what the previous one's answers left is measured at that length instead.
+      const turnsBefore = turns;
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      for (let i = 0; i < options.answersPerThread; i++) for (const threadId of threads) await on(threadId);
+      const used = process.cpuUsage(cpu);
+      const wallMs = performance.now() - start;
+      turns += options.answersPerThread;
+      const answers = options.answersPerThread * threads.length;
+      const bytes = await Promise.all(threads.map(bytesOf));
+      rows.push({
+        turnsBefore,
+        answers,
+        cpuMsPerAnswer: round((used.user + used.system) / 1000 / answers, 2),
+        wallMsPerAnswer: round(wallMs / answers, 2),
+        redisKbPerThread: round(bytes.reduce((a, b) => a + b, 0) / threads.length / 1024, 1),
+      });
+    }
+    return { rows };
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /**
  * The medians of a few readings of VmRSS and of the heap in use, after full collections: what the
  * service's idle-streams figure reads once its idle collection has run, without waiting for it.
@@ -382,12 +478,17 @@ async function measureHeld(name: LayerName, options: HeldOptions): Promise<HeldR
   };
 }
 
-if (require.main === module && (process.argv[2] === '--layer' || process.argv[2] === '--held')) {
+const MODES = ['--layer', '--held', '--history'];
+
+if (require.main === module && MODES.includes(process.argv[2])) {
   const name = process.argv[3] as LayerName;
-  const measure =
+  const options: unknown = JSON.parse(process.argv[4]);
+  const measure: Promise<unknown> =
     process.argv[2] === '--layer'
-      ? measureLayer(name, JSON.parse(process.argv[4]) as LayerOptions)
-      : measureHeld(name, JSON.parse(process.argv[4]) as HeldOptions);
+      ? measureLayer(name, options as LayerOptions)
+      : process.argv[2] === '--held'
+        ? measureHeld(name, options as HeldOptions)
+        : measureHistory(options as HistoryOptions);
   // The held answers are still open: the process ends once its report is sent.
   measure.then(
     (report) => process.send?.(report, () => process.exit(0)),

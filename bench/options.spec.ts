@@ -23,4 +23,21 @@ describe('parseOptions', () => {
     expect(parseOptions(['--quick']).firstWave).toBe(true);
     expect(parseOptions(['--no-first-wave']).firstWave).toBe(false);
   });
+
+  it('grows threads to 0, 50 and 100 turns by default, 0 and 25 with --quick, as --history asks, or not at all', () => {
+    expect(parseOptions([]).historyTurns).toEqual([0, 50, 100]);
+    expect(parseOptions(['--quick']).historyTurns).toEqual([0, 25]);
+    expect(parseOptions(['--history', '100,0,20,20']).historyTurns).toEqual([0, 20, 100]);
+    expect(parseOptions(['--no-history']).historyTurns).toEqual([]);
+  });
+
+  it('refuses thread lengths that are not whole numbers or above 1000 turns, naming the option', () => {
+    expect(() => parseOptions(['--history', '0,ten'])).toThrow(
+      '--history takes comma-separated whole numbers',
+    );
+    expect(() => parseOptions(['--history', '-5'])).toThrow('--history takes comma-separated whole numbers');
+    expect(() => parseOptions(['--history', '0,1001'])).toThrow(
+      '--history takes thread lengths of at most 1000',
+    );
+  });
 });

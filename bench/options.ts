@@ -25,6 +25,8 @@ export interface BenchOptions {
   firstWave: boolean;
   /** API_WORKERS of the instance measured as ours (the idle-stream and OAuth instances keep 1). */
   workers: number;
+  /** Turns already in a thread before the answers measured on it, in process; empty skips it. */
+  historyTurns: number[];
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -43,6 +45,9 @@ export const USAGE = `npm run bench -- [options]
   --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips),
                         and the layers' memory per held answer (not with --quick)
   --workers N           ours served by N worker processes (API_WORKERS, default 1); CPU and RSS summed
+  --history LIST        turns already in a thread before the answers measured on it, in process
+                        (default 0,50,100; quick 0,25)
+  --no-history          skip the long-thread measurement
   --profile             run the service with --cpu-prof and print its top frames
   --time-limit-s N      stop starting measurements after N s (default 1200; quick 100)
   --out FILE            results file (default bench/results/latest.json)`;
@@ -62,6 +67,13 @@ export function int(value: string | undefined, name: string, min: number, max: n
   if (!Number.isInteger(n) || n < min || n > max)
     throw new Error(`${name} takes a whole number in ${min}..${max}`);
   return n;
+}
+
+/** Thread lengths in turns, ascending and distinct, each at most 1000. */
+function historyList(value: string | undefined, name: string): number[] {
+  const turns = [...new Set(list(value, name))].sort((a, b) => a - b);
+  if (turns.some((t) => t > 1000)) throw new Error(`${name} takes thread lengths of at most 1000 turns`);
+  return turns;
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -86,6 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     layerTurns: quick ? 150 : 400,
     workers: 1,
     firstWave: true,
+    historyTurns: quick ? [0, 25] : [0, 50, 100],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -104,6 +117,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--oauth-flows') o.oauthFlows = int(next(), arg, 1, 10_000);
     else if (arg === '--layers') o.layerTurns = int(next(), arg, 0, 100_000);
     else if (arg === '--workers') o.workers = int(next(), arg, 1, 64);
+    else if (arg === '--history') o.historyTurns = historyList(next(), arg);
+    else if (arg === '--no-history') o.historyTurns = [];
     else if (arg === '--profile') o.profile = true;
     else if (arg === '--time-limit-s') o.timeLimitS = int(next(), arg, 10, 24 * 3600);
     else if (arg === '--out') o.out = next() ?? o.out;

@@ -115,6 +115,7 @@ function results(): Results {
     oauthCallback: null,
     layers: [layer('chat-model', 4, 3.5), layer('graph+checkpoints', 12, 10)],
     heldLayers: [held('chat-model', 50), held('graph+checkpoints', 135)],
+    history: null,
     profile: null,
     targets: [],
     stackBounds: null,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IdleFigures } from './idle';
-import type { HeldFigure, LayerFigure, LayerName } from './layers';
+import type { HeldFigure, HistoryFigure, LayerFigure, LayerName } from './layers';
 import type { ScenarioResult } from './load';
 import type { CallbackFigures, ListToolsFigures, Unavailable } from './mcp';
 import type { ProfileSummary } from './profile';
@@ -60,6 +60,8 @@ export interface Results {
   layers: LayerFigure[] | Unavailable | Skipped | null;
   /** The memory each layer keeps per answer held open before its first chunk, measured in process. */
   heldLayers: HeldFigure[] | Unavailable | Skipped | null;
+  /** The `turn` layer's CPU per answer and Redis memory per thread as threads grow, in process. */
+  history: HistoryFigure[] | Unavailable | Skipped | null;
   profile: ProfileSummary | null;
   targets: Target[];
   /** What the layers of this run imply for any service built on them, on this machine. */

@@ -7,7 +7,7 @@ import { startEverythingServer } from '../libs/testing/src/mcp/everything-server
 import { startOAuthMcpServer } from '../libs/testing/src/mcp/oauth-mcp-server';
 import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { benchIdleStreams } from './idle';
-import { benchHeldLayers, benchLayers } from './layers';
+import { benchHeldLayers, benchHistory, benchLayers } from './layers';
 import { floorTarget, oursTarget, peerTarget, runFirstWave, runScenario, warmUp, type Target } from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
@@ -87,6 +87,7 @@ function emptyResults(options: BenchOptions): Results {
     oauthCallback: null,
     layers: null,
     heldLayers: null,
+    history: null,
     profile: null,
     targets: [],
     stackBounds: null,
@@ -229,6 +230,21 @@ async function main(
       warmUp: Math.ceil(options.layerTurns / 2),
       concurrency,
       timeoutMs: 180_000,
+    }).catch((err: unknown) => ({ available: false as const, reason: `failed: ${String(err)}` }));
+  }
+
+  if (options.historyTurns.length === 0) results.history = { skipped: 'disabled (--no-history)' };
+  else if (performance.now() > deadline) results.history = { skipped: 'time limit' };
+  else {
+    const threads = 3;
+    log(`long threads, in process: ${threads} threads grown to ${options.historyTurns.join(', ')} turns`);
+    results.history = await benchHistory({
+      modelURL: model.baseURL,
+      redisUrl: redis.url,
+      turnsBefore: options.historyTurns,
+      threads,
+      answersPerThread: 5,
+      timeoutMs: 600_000,
     }).catch((err: unknown) => ({ available: false as const, reason: `failed: ${String(err)}` }));
   }
 

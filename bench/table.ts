@@ -146,6 +146,19 @@ export function printTable(results: Results, log: (line: string) => void): void 
       );
     }
   } else if (layers) log(`layers: not available (${whyMissing(layers)})`);
+  const history = results.history;
+  if (Array.isArray(history)) {
+    log(
+      `long threads, in process (the turn layer, one answer at a time on ${history[0]?.threads ?? '–'} threads): ` +
+        'turns already in the thread → CPU and wall ms per answer, Redis KB per thread after them:',
+    );
+    for (const h of history) {
+      log(
+        `  ${String(h.turnsBefore).padStart(5)} turns  ${num(h.cpuMsPerAnswer).padStart(7)} ms CPU  ` +
+          `${num(h.wallMsPerAnswer).padStart(7)} ms  ${num(h.redisKbPerThread, 0).padStart(8)} KB`,
+      );
+    }
+  } else if (history) log(`long threads: not available (${whyMissing(history)})`);
   const held = results.heldLayers;
   if (Array.isArray(held)) {
     log(
