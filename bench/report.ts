@@ -69,6 +69,25 @@ export interface Results {
   notes: string[];
 }
 
+/** A run's results before anything is measured: what it ran with and on, and every figure still to come. */
+export function emptyResults(start: Pick<Results, 'options' | 'machine' | 'versions' | 'peer'>): Results {
+  return {
+    startedAt: new Date().toISOString(),
+    ...start,
+    scenarios: [],
+    idleStreams: null,
+    listTools: null,
+    oauthCallback: null,
+    layers: null,
+    heldLayers: null,
+    history: null,
+    profile: null,
+    targets: [],
+    stackBounds: null,
+    notes: [],
+  };
+}
+
 export interface NotMeasured {
   notMeasured: string;
 }

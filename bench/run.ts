@@ -19,6 +19,7 @@ import { beginEntry } from './entry';
 import { newestProfile, summarizeProfile } from './profile';
 import {
   compare,
+  emptyResults,
   evaluateStackBounds,
   evaluateTargets,
   writeResults,
@@ -74,25 +75,13 @@ async function measure(
   return result;
 }
 
-function emptyResults(options: BenchOptions): Results {
-  return {
-    startedAt: new Date().toISOString(),
+function startResults(options: BenchOptions): Results {
+  return emptyResults({
     options: { ...options },
     machine: machineInfo(),
     versions: versionsInfo(),
     peer: { available: false, reason: options.peer ? 'not started' : 'disabled (--no-peer)' },
-    scenarios: [],
-    idleStreams: null,
-    listTools: null,
-    oauthCallback: null,
-    layers: null,
-    heldLayers: null,
-    history: null,
-    profile: null,
-    targets: [],
-    stackBounds: null,
-    notes: [],
-  };
+  });
 }
 
 async function main(
@@ -287,7 +276,7 @@ async function main(
 
 async function entry(): Promise<void> {
   const { options, children, stop } = beginEntry(parseOptions, 'benchmark');
-  const results = emptyResults(options);
+  const results = startResults(options);
   const profileDir = options.profile ? join('bench', 'results', `profile-${Date.now()}`) : undefined;
   let code = 0;
   try {

@@ -1,26 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Results } from './report';
+import { emptyResults, type Results } from './report';
 import { printTable } from './table';
 
 function results(history: Results['history']): Results {
-  return {
-    startedAt: '',
-    options: {},
-    machine: { cpus: 2 },
-    versions: {},
-    peer: { available: false, reason: 'disabled (--no-peer)' },
-    scenarios: [],
-    idleStreams: null,
-    listTools: null,
-    oauthCallback: null,
-    layers: null,
-    heldLayers: null,
-    history,
-    profile: null,
-    targets: [],
-    stackBounds: null,
-    notes: [],
-  };
+  const start = { options: {}, machine: { cpus: 2 }, versions: {}, peer: { available: false } };
+  return { ...emptyResults(start), history };
 }
 
 function printed(r: Results): string[] {
