@@ -387,9 +387,10 @@ async function measureHistory(options: HistoryOptions): Promise<HistoryReport> {
     const keys = new CheckpointKeys(KEY_PREFIX);
     const bytesOf = async (threadId: string) => {
       const registry = keys.registry(threadId);
-      const all = [...(await redis.smembers(registry)), registry, keys.namespaces(threadId)];
+      // The registry lists every other key of the thread, its namespaces' set included.
+      const all = new Set([...(await redis.smembers(registry)), registry, keys.namespaces(threadId)]);
       const sizes = await Promise.all(
-        all.map((key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') as Promise<number | null>),
+        [...all].map((key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') as Promise<number | null>),
       );
       return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
     };
