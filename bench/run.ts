@@ -75,15 +75,6 @@ async function measure(
   return result;
 }
 
-function startResults(options: BenchOptions): Results {
-  return emptyResults({
-    options: { ...options },
-    machine: machineInfo(),
-    versions: versionsInfo(),
-    peer: { available: false, reason: options.peer ? 'not started' : 'disabled (--no-peer)' },
-  });
-}
-
 async function main(
   options: BenchOptions,
   children: Children,
@@ -276,7 +267,12 @@ async function main(
 
 async function entry(): Promise<void> {
   const { options, children, stop } = beginEntry(parseOptions, 'benchmark');
-  const results = startResults(options);
+  const results = emptyResults({
+    options: { ...options },
+    machine: machineInfo(),
+    versions: versionsInfo(),
+    peer: { available: false, reason: options.peer ? 'not started' : 'disabled (--no-peer)' },
+  });
   const profileDir = options.profile ? join('bench', 'results', `profile-${Date.now()}`) : undefined;
   let code = 0;
   try {
