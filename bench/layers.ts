@@ -11,7 +11,6 @@ import type { UIMessage } from 'ai';
 import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
 import { createChatModel } from '../libs/agents/src/runtime/chat-model';
 import { graphEvents, streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
-import { CheckpointKeys } from '../libs/checkpoint-redis/src/keys';
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
 import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
 import { statusKb } from './proc';
@@ -384,13 +383,13 @@ async function measureHistory(options: HistoryOptions): Promise<HistoryReport> {
     // Code compiled and pools warm before anything is measured, on threads of their own.
     for (let i = 0; i < 50; i++) await on(randomUUID());
     const threads = Array.from({ length: options.threads }, () => randomUUID());
-    const keys = new CheckpointKeys(KEY_PREFIX);
+    // The same keys as the layer's checkpointer: it lists a thread's keys.
+    const saver = new RedisSaver(redis, { keyPrefix: KEY_PREFIX });
     const bytesOf = async (threadId: string) => {
-      const registry = keys.registry(threadId);
-      // The registry lists every other key of the thread, its namespaces' set included.
-      const all = new Set([...(await redis.smembers(registry)), registry, keys.namespaces(threadId)]);
       const sizes = await Promise.all(
-        [...all].map((key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') as Promise<number | null>),
+        (await saver.threadKeys(threadId)).map(
+          (key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') as Promise<number | null>,
+        ),
       );
       return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
     };

@@ -210,6 +210,12 @@ describe('RedisSaver', () => {
       'task',
     );
     const keptBefore = (await keysUnder(keyPrefix)).filter((key) => key.includes('{thread:kept}'));
+    const doomedKeys = (await keysUnder(keyPrefix)).filter((key) => key.includes('{thread:doomed}'));
+    // Every key the thread has, each once; the registry may also name a key never written (an empty hash).
+    const listed = await saver.threadKeys('doomed');
+    expect(listed).toEqual(expect.arrayContaining(doomedKeys));
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed.every((key) => key.includes('{thread:doomed}'))).toBe(true);
 
     await saver.deleteThread('doomed');
 

@@ -174,9 +174,15 @@ export class RedisSaver extends BaseCheckpointSaver {
     );
   }
 
-  async deleteThread(threadId: string): Promise<void> {
+  /** Every key the thread has in Redis, each once: what its registry lists, the registry and its namespaces. */
+  async threadKeys(threadId: string): Promise<string[]> {
     const registry = this.keys.registry(threadId);
-    const keys = [...(await this.client.smembers(registry)), registry, this.keys.namespaces(threadId)];
+    const listed = await this.client.smembers(registry);
+    return [...new Set([...listed, registry, this.keys.namespaces(threadId)])];
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    const keys = await this.threadKeys(threadId);
     const tx = this.client.multi();
     for (let i = 0; i < keys.length; i += DELETE_BATCH) tx.del(...keys.slice(i, i + DELETE_BATCH));
     await execOrThrow(tx);
