@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ERROR, emptyCheckpoint, uuid6, type Checkpoint } from '@langchain/langgraph-checkpoint';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import {
+  ERROR,
+  emptyCheckpoint,
+  uuid6,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointTuple,
+} from '@langchain/langgraph-checkpoint';
 import { Redis } from 'ioredis';
 import { ReadHandover } from './read-handover';
 import { RedisSaver } from './redis-saver';
@@ -225,6 +233,199 @@ describe('RedisSaver', () => {
     expect(await client.smembers(`${keyPrefix}threads`)).toEqual(['kept']);
     expect(await saver.getTuple({ configurable: { thread_id: 'doomed' } })).toBeUndefined();
     expect(await saver.getTuple({ configurable: { thread_id: 'kept' } })).toBeDefined();
+  });
+});
+
+describe('RedisSaver reads', () => {
+  it('reads a checkpoint with its channel values and writes in one command', async () => {
+    const own = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      await own.ping();
+      const saver = new RedisSaver(own, { keyPrefix: `${prefix}one-read:` });
+      const first = checkpointWith({ a: 'one', b: 'two' }, { a: 1, b: 1 });
+      const config = await saver.put({ configurable: { thread_id: 't' } }, first, loop(0), { a: 1, b: 1 });
+      await saver.putWrites(config, [['a', 'next']], 'task');
+      const sent: string[] = [];
+      const send = own.sendCommand.bind(own);
+      own.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return send(command as never, ...(rest as []));
+      }) as typeof own.sendCommand;
+
+      const latest = await saver.getTuple({ configurable: { thread_id: 't' } });
+
+      expect(sent).toEqual(['evalsha']);
+      expect(latest?.checkpoint).toEqual(first);
+      expect(latest?.pendingWrites).toEqual([['task', 'a', 'next']]);
+    } finally {
+      own.disconnect();
+    }
+  });
+
+  it('reads checkpoints stored without the list of their blob fields', async () => {
+    const keyPrefix = `${prefix}unlisted:`;
+    const saver = new RedisSaver(client, { keyPrefix });
+    const first = checkpointWith({ a: 'one', b: 'two' }, { a: 1, b: 1 });
+    const config = await saver.put({ configurable: { thread_id: 't' } }, first, loop(0), { a: 1, b: 1 });
+    await client.hdel(`${keyPrefix}{thread:t}:ns::checkpoint:${first.id}`, 'blobs');
+
+    expect((await saver.getTuple(config))?.checkpoint).toEqual(first);
+  });
+
+  it('finds checkpoints whose ids are encoded in their keys', async () => {
+    const saver = new RedisSaver(client, { keyPrefix: `${prefix}encoded:` });
+    const odd = { ...checkpointWith({ a: 1 }, { a: 1 }), id: "1 a/b:c}{é%_-.!~*'()" };
+    const config = await saver.put({ configurable: { thread_id: 't}:x' } }, odd, loop(0), { a: 1 });
+    await saver.putWrites(config, [['a', 2]], 'task');
+
+    const latest = await saver.getTuple({ configurable: { thread_id: 't}:x' } });
+    expect(latest?.checkpoint).toEqual(odd);
+    expect(latest?.pendingWrites).toEqual([['task', 'a', 2]]);
+    expect((await saver.getTuple(config))?.checkpoint).toEqual(odd);
+  });
+});
+
+describe("RedisSaver with keep: 'latest'", () => {
+  /** Three steps of one thread, each with a write; `b` changes at every step, `a` only at the first. */
+  async function threeSteps(saver: RedisSaver, threadId: string, ns = '') {
+    let config: RunnableConfig = { configurable: { thread_id: threadId, checkpoint_ns: ns } };
+    const checkpoints: Checkpoint[] = [];
+    for (let step = 1; step <= 3; step++) {
+      const checkpoint = checkpointWith({ a: 'fixed', b: `step ${step}` }, { a: 1, b: step });
+      const versions: ChannelVersions = step === 1 ? { a: 1, b: 1 } : { b: step };
+      config = await saver.put(config, checkpoint, loop(step), versions);
+      await saver.putWrites(config, [['b', `after ${step}`]], `task-${step}`);
+      checkpoints.push(checkpoint);
+    }
+    return { config, checkpoints };
+  }
+
+  it('keeps only the latest checkpoint, its writes and the values it refers to', async () => {
+    const keyPrefix = `${prefix}latest:`;
+    const saver = new RedisSaver(client, { keyPrefix, keep: 'latest' });
+    const { config, checkpoints } = await threeSteps(saver, 't');
+    const [first, , third] = checkpoints;
+
+    const latest = await saver.getTuple({ configurable: { thread_id: 't' } });
+    expect(latest?.checkpoint).toEqual(third);
+    expect(latest?.config).toEqual(config);
+    expect(latest?.pendingWrites).toEqual([['task-3', 'b', 'after 3']]);
+    // The parent is named, though no longer stored.
+    expect(latest?.parentConfig?.configurable?.checkpoint_id).toBe(checkpoints[1].id);
+    expect(await saver.getTuple(latest!.parentConfig!)).toBeUndefined();
+    expect(
+      await saver.getTuple({ configurable: { thread_id: 't', checkpoint_id: first.id } }),
+    ).toBeUndefined();
+    const listed = [];
+    for await (const tuple of saver.list({ configurable: { thread_id: 't' } }))
+      listed.push(tuple.checkpoint.id);
+    expect(listed).toEqual([third.id]);
+
+    const thread = `${keyPrefix}{thread:t}`;
+    expect(await keysUnder(keyPrefix)).toEqual(
+      [
+        `${keyPrefix}threads`,
+        `${thread}:keys`,
+        `${thread}:namespaces`,
+        `${thread}:ns::blobs`,
+        `${thread}:ns::checkpoint:${third.id}`,
+        `${thread}:ns::checkpoints`,
+        `${thread}:ns::writes:${third.id}`,
+      ].sort(),
+    );
+    expect((await client.hkeys(`${thread}:ns::blobs`)).sort()).toEqual(['["a","1"]', '["b","3"]']);
+    expect((await saver.threadKeys('t')).sort()).toEqual(
+      (await keysUnder(thread)).filter((key) => key.includes('{thread:t}')),
+    );
+  });
+
+  it('removes writes that came in for an earlier checkpoint after a later one was put', async () => {
+    const keyPrefix = `${prefix}late-writes:`;
+    const saver = new RedisSaver(client, { keyPrefix, keep: 'latest' });
+    const { config, checkpoints } = await threeSteps(saver, 't');
+    const earlier = { configurable: { ...config.configurable, checkpoint_id: checkpoints[1].id } };
+    await saver.putWrites(earlier, [['b', 'late']], 'late-task');
+    expect(await client.exists(`${keyPrefix}{thread:t}:ns::writes:${checkpoints[1].id}`)).toBe(1);
+
+    const fourth = checkpointWith({ a: 'fixed', b: 'step 4' }, { a: 1, b: 4 });
+    await saver.put(config, fourth, loop(4), { b: 4 });
+
+    const writes = (await keysUnder(keyPrefix)).filter((key) => key.includes(':writes:'));
+    expect(writes).toEqual([]);
+    expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint).toEqual(fourth);
+  });
+
+  it('keeps the latest checkpoint of each namespace, and of each thread', async () => {
+    const saver = new RedisSaver(client, { keyPrefix: `${prefix}latest-ns:`, keep: 'latest' });
+    const root = await threeSteps(saver, 'one');
+    const child = await threeSteps(saver, 'one', 'child:1');
+    const other = await threeSteps(saver, 'two');
+
+    for (const [threadId, ns, expected] of [
+      ['one', '', root],
+      ['one', 'child:1', child],
+      ['two', '', other],
+    ] as const) {
+      const ids = [];
+      for await (const tuple of saver.list({ configurable: { thread_id: threadId, checkpoint_ns: ns } }))
+        ids.push(tuple.checkpoint.id);
+      expect(ids).toEqual([expected.checkpoints[2].id]);
+      const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: ns } });
+      expect(tuple?.checkpoint.channel_values).toEqual({ a: 'fixed', b: 'step 3' });
+    }
+  });
+
+  it("prunes a thread stored with keep: 'all' at its next put", async () => {
+    const keyPrefix = `${prefix}latest-after-all:`;
+    const { config } = await threeSteps(new RedisSaver(client, { keyPrefix }), 't');
+    expect((await keysUnder(keyPrefix)).filter((key) => key.includes(':checkpoint:'))).toHaveLength(3);
+
+    const saver = new RedisSaver(client, { keyPrefix, keep: 'latest' });
+    const fourth = checkpointWith({ a: 'fixed', b: 'step 4' }, { a: 1, b: 4 });
+    await saver.put(config, fourth, loop(4), { b: 4 });
+
+    const keys = await keysUnder(keyPrefix);
+    expect(keys.filter((key) => key.includes(':checkpoint:'))).toEqual([
+      `${keyPrefix}{thread:t}:ns::checkpoint:${fourth.id}`,
+    ]);
+    expect(keys.filter((key) => key.includes(':writes:'))).toEqual([]);
+    expect((await client.hkeys(`${keyPrefix}{thread:t}:ns::blobs`)).sort()).toEqual([
+      '["a","1"]',
+      '["b","4"]',
+    ]);
+    expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint).toEqual(fourth);
+  });
+
+  it('never lets a read see a checkpoint half removed', async () => {
+    const keyPrefix = `${prefix}latest-reads:`;
+    const writer = new RedisSaver(client, { keyPrefix, keep: 'latest' });
+    const reading = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      const reader = new RedisSaver(reading, { keyPrefix, keep: 'latest' });
+      let config: RunnableConfig = { configurable: { thread_id: 't' } };
+      config = await writer.put(config, checkpointWith({ b: 'step 0' }, { b: 0 }), loop(0), { b: 0 });
+      let done = false;
+      const reads: Array<CheckpointTuple | undefined> = [];
+      const readAll = async () => {
+        while (!done) reads.push(await reader.getTuple({ configurable: { thread_id: 't' } }));
+      };
+      const writeAll = async () => {
+        for (let step = 1; step <= 200; step++) {
+          const checkpoint = checkpointWith({ b: `step ${step}` }, { b: step });
+          config = await writer.put(config, checkpoint, loop(step), { b: step });
+        }
+        done = true;
+      };
+      await Promise.all([readAll(), readAll(), writeAll()]);
+
+      expect(reads.length).toBeGreaterThan(0);
+      for (const tuple of reads) {
+        expect(tuple).toBeDefined();
+        expect(tuple!.checkpoint.channel_values).toEqual({ b: `step ${tuple!.metadata!.step}` });
+      }
+    } finally {
+      reading.disconnect();
+    }
   });
 });
 

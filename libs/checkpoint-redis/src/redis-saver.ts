@@ -18,7 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { handoverOf } from './read-handover';
 import { EMPTY_TYPE, frame, orderedWrites, typedBody, writeRecord, type StoredWrite } from './codec';
 import { CheckpointKeys, blobField, writeField } from './keys';
-import { CheckpointScripts } from './scripts';
+import { CheckpointScripts, type Keep, type StoredCheckpoint } from './scripts';
 import { execOrThrow, matchesFilter, optionalString, type MetadataFilter } from './support';
 
 export interface RedisSaverOptions {
@@ -26,6 +26,14 @@ export interface RedisSaverOptions {
   keyPrefix?: string;
   /** Defaults to the serializer of `BaseCheckpointSaver` (JsonPlusSerializer). */
   serde?: SerializerProtocol;
+  /**
+   * `'all'` (default) keeps every checkpoint, as LangGraph's own savers do: history, time travel, forks.
+   * `'latest'` keeps one checkpoint per thread and namespace: each put deletes the ones before it, their
+   * writes and the channel values only they held. A thread then holds its state once, instead of every
+   * step's copy of it (which grows with the square of a conversation's length); `getTuple` of an earlier
+   * checkpoint id and `list()` find only the latest.
+   */
+  keep?: Keep;
 }
 
 /** Ids come from `list()` in pages, so one `list({ limit: 1 })` does not read a whole thread. */
@@ -44,6 +52,7 @@ const MISSING_THREAD_ID =
 export class RedisSaver extends BaseCheckpointSaver {
   private readonly keys: CheckpointKeys;
   private readonly scripts: CheckpointScripts;
+  private readonly keep: Keep;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -52,6 +61,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     super(options.serde);
     this.keys = new CheckpointKeys(options.keyPrefix ?? '');
     this.scripts = new CheckpointScripts(client);
+    this.keep = options.keep ?? 'all';
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
@@ -61,11 +71,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     const requested = getCheckpointId(config);
     const handedOver = handoverOf(config)?.take(threadId, ns, requested);
     if (handedOver) return handedOver.tuple;
-    const checkpointId =
-      requested ||
-      (await this.client.zrevrangebylex(this.keys.index(threadId, ns), '+', '-', 'LIMIT', 0, 1))[0];
-    if (!checkpointId) return undefined;
-    return this.loadTuple(threadId, ns, checkpointId);
+    return this.loadTuple(threadId, ns, requested || undefined);
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -116,6 +122,10 @@ export class RedisSaver extends BaseCheckpointSaver {
       metadata: frame(metadataType, metadataBytes),
     };
     if (parentId) fields.parent = parentId;
+    // What a read fetches with the checkpoint, in the same script, and what 'latest' keeps.
+    fields.blobs = JSON.stringify(
+      Object.entries(checkpoint.channel_versions).map(([channel, version]) => blobField(channel, version)),
+    );
 
     const k = this.keys;
     // Outside the script: the registry lives in another Cluster slot than the thread's keys. Sent
@@ -128,9 +138,9 @@ export class RedisSaver extends BaseCheckpointSaver {
         k.checkpoint(threadId, ns, checkpoint.id),
         k.blobs(threadId, ns),
         k.registry(threadId),
+        k.writes(threadId, ns, checkpoint.id),
       ],
-      ns,
-      checkpoint.id,
+      { ns, checkpointId: checkpoint.id, keep: this.keep, ...this.prefixes(threadId, ns) },
       fields,
       blobs,
     );
@@ -220,34 +230,36 @@ export class RedisSaver extends BaseCheckpointSaver {
     }
   }
 
+  /** The checkpoint with this id, or the namespace's latest when the id is undefined. */
   private async loadTuple(
     threadId: string,
     ns: string,
-    checkpointId: string,
+    checkpointId: string | undefined,
     filter?: MetadataFilter,
   ): Promise<CheckpointTuple | undefined> {
-    const stored = await this.client.hgetallBuffer(this.keys.checkpoint(threadId, ns, checkpointId));
-    if (!stored.checkpoint || !stored.metadata) return undefined;
-    const metadata: CheckpointMetadata = await this.load(stored.metadata);
+    const stored = await this.scripts.read([this.keys.index(threadId, ns), this.keys.blobs(threadId, ns)], {
+      ...this.prefixes(threadId, ns),
+      checkpointId,
+    });
+    if (!stored?.hash.checkpoint || !stored.hash.metadata) return undefined;
+    const { id, hash } = stored;
+    const metadata: CheckpointMetadata = await this.load(hash.metadata);
     if (filter && !matchesFilter(metadata, filter)) return undefined;
 
-    const withoutValues: Omit<Checkpoint, 'channel_values'> = await this.load(stored.checkpoint);
-    const [channelValues, writes] = await Promise.all([
-      this.loadBlobs(threadId, ns, withoutValues.channel_versions),
-      this.readWrites(threadId, ns, checkpointId),
-    ]);
+    const withoutValues: Omit<Checkpoint, 'channel_values'> = await this.load(hash.checkpoint);
+    const channelValues = await this.channelValues(threadId, ns, withoutValues.channel_versions, stored);
     const checkpoint: Checkpoint = { ...withoutValues, channel_values: channelValues };
-    const parentId = stored.parent?.toString('utf8');
+    const parentId = hash.parent?.toString('utf8');
     if (checkpoint.v < 4 && parentId !== undefined) {
       await this.migratePendingSends(checkpoint, threadId, ns, parentId);
     }
 
     const tuple: CheckpointTuple = {
-      config: { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpointId } },
+      config: { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: id } },
       checkpoint,
       metadata,
       pendingWrites: await Promise.all(
-        writes.map(async (w): Promise<CheckpointPendingWrite> => [
+        orderedWrites(stored.writes).map(async (w): Promise<CheckpointPendingWrite> => [
           w.taskId,
           w.channel,
           await this.serde.loadsTyped(w.type, w.body),
@@ -260,6 +272,14 @@ export class RedisSaver extends BaseCheckpointSaver {
       };
     }
     return tuple;
+  }
+
+  /** Key prefixes of a namespace's checkpoints and writes: the scripts append a checkpoint's id. */
+  private prefixes(threadId: string, ns: string) {
+    return {
+      checkpointPrefix: this.keys.checkpoint(threadId, ns, ''),
+      writesPrefix: this.keys.writes(threadId, ns, ''),
+    };
   }
 
   /**
@@ -288,14 +308,26 @@ export class RedisSaver extends BaseCheckpointSaver {
     return Object.fromEntries(entries);
   }
 
-  private async loadBlobs(threadId: string, ns: string, versions: ChannelVersions) {
+  /**
+   * The checkpoint's channel values: from the blobs read with it, or, for a checkpoint stored without
+   * its list of blob fields, read now.
+   */
+  private async channelValues(
+    threadId: string,
+    ns: string,
+    versions: ChannelVersions,
+    stored: StoredCheckpoint,
+  ): Promise<Record<string, unknown>> {
     const channels = Object.entries(versions);
     if (channels.length === 0) return {};
     const fields = channels.map(([channel, version]) => blobField(channel, version));
-    const stored = await this.client.hmgetBuffer(this.keys.blobs(threadId, ns), ...fields);
+    const read = stored.blobs;
+    const blobs = read
+      ? fields.map((field) => read.get(field) ?? null)
+      : await this.client.hmgetBuffer(this.keys.blobs(threadId, ns), ...fields);
     const entries = await Promise.all(
       channels.map(async ([channel], i): Promise<[string, unknown] | undefined> => {
-        const blob = stored[i];
+        const blob = blobs[i];
         if (!blob) return undefined;
         const { type, body } = typedBody(blob);
         return type === EMPTY_TYPE ? undefined : [channel, await this.serde.loadsTyped(type, body)];

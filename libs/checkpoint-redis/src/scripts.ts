@@ -1,23 +1,62 @@
 import type { Cluster, Redis } from 'ioredis';
 
 /**
- * A checkpoint's writes, as one script each rather than a MULTI of five to seven commands: the same
- * atomic write in one command for the client to build, send and parse. Every key is one of the thread's
- * (one Cluster slot); the registry of threads, shared, stays a command of its own.
+ * A checkpoint's writes and reads, as one script each rather than a MULTI of five to seven commands or
+ * reads in a row: the same atomic work in one command for the client to build, send and parse. Every key
+ * is one of the thread's (one Cluster slot, by its hash tag); the registry of threads, shared, stays a
+ * command of its own. Keys a script finds as it runs (a checkpoint named by the index, the registry's
+ * members) carry the same hash tag, so they are in the slot of the keys it was given.
  */
 
 /**
- * KEYS: namespaces, index, checkpoint, blobs, registry.
- * ARGV: namespace, checkpoint id, N, N checkpoint field/value pairs, then blob field/value pairs.
+ * `encodeURIComponent` of an id, byte by byte (a checkpoint id in a key is URI-component encoded).
+ * Redis' Lua runs in the C locale, so `%w` is ASCII letters and digits only.
+ */
+const ENCODE = `
+local function encode(id)
+  return (string.gsub(id, "[^%w%-_%.!~%*'%(%)]", function(c) return string.format('%%%02X', string.byte(c)) end))
+end
+`;
+
+/**
+ * KEYS: namespaces, index, checkpoint, blobs, registry, the checkpoint's writes.
+ * ARGV: namespace, checkpoint id, keep ('all' or 'latest'), checkpoint key prefix, writes key prefix,
+ * N, N checkpoint field/value pairs (one of them `blobs`: the JSON list of the blob fields the checkpoint
+ * refers to), then blob field/value pairs.
+ *
+ * With 'latest', the namespace's other checkpoints go: their hashes, their writes (also writes that came
+ * in after a later checkpoint was put), their index entries, and every blob field the new checkpoint
+ * does not refer to.
  */
 const PUT = `
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 0, ARGV[2])
 redis.call('DEL', KEYS[3])
-local fields = tonumber(ARGV[3])
-for i = 4, 3 + fields * 2, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
-for i = 4 + fields * 2, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+local fields = tonumber(ARGV[6])
+local blobList
+for i = 7, 6 + fields * 2, 2 do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  if ARGV[i] == 'blobs' then blobList = ARGV[i + 1] end
+end
+for i = 7 + fields * 2, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', KEYS[5], KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+if ARGV[3] == 'latest' then
+  local checkpoints, writes = ARGV[4], ARGV[5]
+  for _, key in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+    local older = string.sub(key, 1, #checkpoints) == checkpoints or string.sub(key, 1, #writes) == writes
+    if older and key ~= KEYS[3] and key ~= KEYS[6] then
+      redis.call('DEL', key)
+      redis.call('SREM', KEYS[5], key)
+    end
+  end
+  redis.call('ZREMRANGEBYLEX', KEYS[2], '-', '(' .. ARGV[2])
+  redis.call('ZREMRANGEBYLEX', KEYS[2], '(' .. ARGV[2], '+')
+  local keep = {}
+  for _, field in ipairs(cjson.decode(blobList)) do keep[field] = true end
+  for _, field in ipairs(redis.call('HKEYS', KEYS[4])) do
+    if not keep[field] then redis.call('HDEL', KEYS[4], field) end
+  end
+end
 return 1
 `;
 
@@ -37,11 +76,58 @@ redis.call('SADD', KEYS[2], KEYS[1])
 return 1
 `;
 
+/**
+ * One checkpoint as one snapshot: a later put (which may delete what it replaces) cannot come between
+ * reading the checkpoint, its channel values and its writes.
+ *
+ * KEYS: index, blobs. ARGV: checkpoint key prefix, writes key prefix, checkpoint id ('' for the latest).
+ * Returns nil when there is no such checkpoint, else [id, the checkpoint hash as field/value pairs, the
+ * values of the blob fields it lists (0 when it lists none: stored before the list was kept), the
+ * writes hash as field/value pairs].
+ */
+const READ = `${ENCODE}
+local id = ARGV[3]
+if id == '' then
+  id = redis.call('ZREVRANGEBYLEX', KEYS[1], '+', '-', 'LIMIT', 0, 1)[1]
+  if not id then return nil end
+end
+local stored = redis.call('HGETALL', ARGV[1] .. encode(id))
+if #stored == 0 then return nil end
+local blobs = 0
+for i = 1, #stored, 2 do
+  if stored[i] == 'blobs' then
+    local fields = cjson.decode(stored[i + 1])
+    blobs = {}
+    if #fields > 0 then blobs = redis.call('HMGET', KEYS[2], unpack(fields)) end
+  end
+end
+return { id, stored, blobs, redis.call('HGETALL', ARGV[2] .. encode(id)) }
+`;
+
 const PUT_COMMAND = 'checkpointSaverPut';
 const PUT_WRITES_COMMAND = 'checkpointSaverPutWrites';
+const READ_COMMAND = 'checkpointSaverRead';
 
 type Arg = string | Buffer | number;
 type Scripted = Record<string, (...args: Arg[]) => Promise<unknown>>;
+
+/** Which checkpoints a namespace keeps: every one, or only the latest. */
+export type Keep = 'all' | 'latest';
+
+/** A checkpoint as `READ` returns it, every string a Buffer. */
+export interface StoredCheckpoint {
+  id: string;
+  hash: Record<string, Buffer>;
+  /** Values of the blob fields the checkpoint lists (null: absent), or undefined when it lists none. */
+  blobs: Map<string, Buffer | null> | undefined;
+  writes: Record<string, Buffer>;
+}
+
+function record(pairs: Buffer[]): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (let i = 0; i < pairs.length; i += 2) out[pairs[i].toString('utf8')] = pairs[i + 1];
+  return out;
+}
 
 /**
  * The scripts as commands of the client (ioredis sends each by its SHA1, and its text once per
@@ -51,21 +137,39 @@ export class CheckpointScripts {
   private readonly commands: Scripted;
 
   constructor(client: Redis | Cluster) {
-    client.defineCommand(PUT_COMMAND, { lua: PUT, numberOfKeys: 5 });
+    client.defineCommand(PUT_COMMAND, { lua: PUT, numberOfKeys: 6 });
     client.defineCommand(PUT_WRITES_COMMAND, { lua: PUT_WRITES, numberOfKeys: 2 });
+    client.defineCommand(READ_COMMAND, { lua: READ, numberOfKeys: 2 });
     this.commands = client as unknown as Scripted;
   }
 
   put(
-    keys: [namespaces: string, index: string, checkpoint: string, blobs: string, registry: string],
-    ns: string,
-    checkpointId: string,
+    keys: [
+      namespaces: string,
+      index: string,
+      checkpoint: string,
+      blobs: string,
+      registry: string,
+      writes: string,
+    ],
+    args: { ns: string; checkpointId: string; keep: Keep; checkpointPrefix: string; writesPrefix: string },
     fields: Record<string, Arg>,
     blobs: Record<string, Arg>,
   ): Promise<unknown> {
-    const pairs = (record: Record<string, Arg>) => Object.entries(record).flat();
+    const pairs = (values: Record<string, Arg>) => Object.entries(values).flat();
+    const { ns, checkpointId, keep, checkpointPrefix, writesPrefix } = args;
     const count = Object.keys(fields).length;
-    return this.commands[PUT_COMMAND](...keys, ns, checkpointId, count, ...pairs(fields), ...pairs(blobs));
+    return this.commands[PUT_COMMAND](
+      ...keys,
+      ns,
+      checkpointId,
+      keep,
+      checkpointPrefix,
+      writesPrefix,
+      count,
+      ...pairs(fields),
+      ...pairs(blobs),
+    );
   }
 
   putWrites(
@@ -74,5 +178,26 @@ export class CheckpointScripts {
   ): Promise<unknown> {
     const args = writes.flatMap((w) => [w.replace ? '1' : '0', w.field, w.record]);
     return this.commands[PUT_WRITES_COMMAND](...keys, ...args);
+  }
+
+  async read(
+    keys: [index: string, blobs: string],
+    args: { checkpointPrefix: string; writesPrefix: string; checkpointId: string | undefined },
+  ): Promise<StoredCheckpoint | undefined> {
+    const reply = (await this.commands[`${READ_COMMAND}Buffer`](
+      ...keys,
+      args.checkpointPrefix,
+      args.writesPrefix,
+      args.checkpointId ?? '',
+    )) as [Buffer, Buffer[], Array<Buffer | null> | number, Buffer[]] | null;
+    if (reply === null) return undefined;
+    const [id, hash, values, writes] = reply;
+    const stored = record(hash);
+    let blobs: StoredCheckpoint['blobs'];
+    if (Array.isArray(values) && stored.blobs) {
+      const fields = JSON.parse(stored.blobs.toString('utf8')) as string[];
+      blobs = new Map(fields.map((field, i) => [field, values[i] ?? null]));
+    }
+    return { id: id.toString('utf8'), hash: stored, blobs, writes: record(writes) };
   }
 }
