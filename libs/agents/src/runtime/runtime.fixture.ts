@@ -36,7 +36,10 @@ export class RuntimeFixture {
     if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through the jest config');
     const config: AppConfig = loadConfig({ REDIS_URL: url, ...env });
     this.redis = new Redis(url);
-    this.saver = new RedisSaver(this.redis, { keyPrefix: `test-${randomUUID().slice(0, 8)}:cp:` });
+    this.saver = new RedisSaver(this.redis, {
+      keyPrefix: `test-${randomUUID().slice(0, 8)}:cp:`,
+      keep: config.agents.checkpointsKeep,
+    });
     const agents = {
       get: (id: string) => {
         const agent = this.agents.get(id);

@@ -56,4 +56,23 @@ describe('a turn and its checkpoints', () => {
     const messages = await h.fx.runtime.loadMessages(threadId);
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant']);
   });
+
+  it('keeps the latest checkpoint of a thread only, and the whole conversation in it', async () => {
+    const threadId = randomUUID();
+    const saver = h.fx.saver as RedisSaver;
+    const questions = ['One', 'Two', 'Three'];
+    h.model.enqueue('First answer.', 'Second answer.', 'Third answer.');
+    const checkpointKeys = async () =>
+      (await saver.threadKeys(threadId)).filter((key) => key.includes(':checkpoint:'));
+
+    for (const question of questions) {
+      await h.turn('plain', threadId, question);
+      expect(await checkpointKeys()).toHaveLength(1);
+    }
+
+    const texts = (await h.fx.runtime.loadMessages(threadId)).map((m) =>
+      m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
+    );
+    expect(texts).toEqual(['One', 'First answer.', 'Two', 'Second answer.', 'Three', 'Third answer.']);
+  });
 });

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     });
     expect(c.oauth).toEqual({ redirectBaseUrl: 'http://localhost:8000', callbackTimeoutS: 300 });
     expect(c.log.level).toBe('info');
+    expect(c.agents).toEqual({ file: 'config/agents.json', recursionLimit: 25, checkpointsKeep: 'latest' });
     expect(c.encryptionKey).toBeUndefined();
   });
 
@@ -43,6 +44,9 @@ describe('loadConfig', () => {
       OAUTH_CALLBACK_TIMEOUT_S: '120',
       ENCRYPTION_KEY: key.toString('base64'),
       LOG_LEVEL: 'debug',
+      AGENTS_FILE: 'agents.json',
+      AGENT_RECURSION_LIMIT: '40',
+      CHECKPOINTS_KEEP: 'all',
     });
     expect(c.redis).toEqual({ url: undefined, host: 'cache', port: 6380, password: 'pw', keyPrefix: 'x:' });
     expect(c.http.port).toBe(9000);
@@ -55,6 +59,7 @@ describe('loadConfig', () => {
     expect(c.oauth).toEqual({ redirectBaseUrl: 'https://api.example.com', callbackTimeoutS: 120 });
     expect(c.encryptionKey?.equals(key)).toBe(true);
     expect(c.log.level).toBe('debug');
+    expect(c.agents).toEqual({ file: 'agents.json', recursionLimit: 40, checkpointsKeep: 'all' });
   });
 
   it('defaults the OAuth redirect base to the configured port', () => {
@@ -109,6 +114,7 @@ describe('loadConfig', () => {
     [{ REDIS_PORT: '70000' }, 'REDIS_PORT must not be greater than 65535 (got 70000)'],
     [{ PORT: '8k' }, 'PORT must be an integer number (got "8k")'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of the following values'],
+    [{ CHECKPOINTS_KEEP: 'some' }, 'CHECKPOINTS_KEEP must be one of the following values: latest, all'],
     [{ OPENAI_BASE_URL: 'localhost:11434' }, 'OPENAI_BASE_URL must be a URL address'],
     [{ OAUTH_CALLBACK_TIMEOUT_S: '1' }, 'OAUTH_CALLBACK_TIMEOUT_S must not be less than 10'],
     [{ REDIS_KEY_PREFIX: '{a}' }, 'REDIS_KEY_PREFIX must not contain braces or spaces'],

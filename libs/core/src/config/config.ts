@@ -18,6 +18,10 @@ import {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+const CHECKPOINTS_KEPT = ['latest', 'all'] as const;
+/** Which of a thread's checkpoints Redis keeps: the latest only, or every step's. */
+export type CheckpointsKept = (typeof CHECKPOINTS_KEPT)[number];
+
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) =>
@@ -107,6 +111,10 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   AGENT_RECURSION_LIMIT?: number;
+
+  @IsOptional()
+  @IsIn(CHECKPOINTS_KEPT)
+  CHECKPOINTS_KEEP?: CheckpointsKept;
 
   @IsOptional()
   @Transform(emptyToUndefined)
@@ -234,7 +242,8 @@ export interface AppConfig {
   };
   redis: { url?: string; host: string; port: number; password?: string; keyPrefix: string };
   openai: { apiKey?: string; baseURL?: string; model?: string; maxRetries: number };
-  agents: { file: string; recursionLimit: number };
+  /** checkpointsKeep: 'latest' keeps a thread's state once; 'all' keeps every step's copy (history). */
+  agents: { file: string; recursionLimit: number; checkpointsKeep: CheckpointsKept };
   oauth: { redirectBaseUrl: string; callbackTimeoutS: number; successRedirectUrl?: string };
   encryptionKey?: Buffer;
   /** Where a generated key is kept when ENCRYPTION_KEY is unset (single-instance setups). */
@@ -314,6 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     agents: {
       file: vars.AGENTS_FILE ?? 'config/agents.json',
       recursionLimit: vars.AGENT_RECURSION_LIMIT ?? 25,
+      checkpointsKeep: vars.CHECKPOINTS_KEEP ?? 'latest',
     },
     oauth: {
       redirectBaseUrl: (vars.OAUTH_REDIRECT_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
