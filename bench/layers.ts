@@ -12,7 +12,8 @@ import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
 import { createChatModel } from '../libs/agents/src/runtime/chat-model';
 import { graphEvents, streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
-import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
+import { RedisSaver, type RedisSaverOptions } from '../libs/checkpoint-redis/src/redis-saver';
+import { loadConfig } from '../libs/core/src/config/config';
 import { statusKb } from './proc';
 import { AGENT_INSTRUCTIONS } from './service';
 import { round, summarize } from './stats';
@@ -82,8 +83,16 @@ type Report =
   | { cpuMs: number; wallMs: number; turns: number; firstToken: { cpuMs: number[]; wallMs: number[] } }
   | { error: string };
 
+/** Which checkpoints the checkpointer keeps: the service's setting (`CHECKPOINTS_KEEP`). */
+export type Keep = NonNullable<RedisSaverOptions['keep']>;
+
+/** What the service keeps when `CHECKPOINTS_KEEP` is unset; the layers keep the same. */
+const SERVICE_KEEP: Keep = loadConfig({}).agents.checkpointsKeep;
+
 /** The `turn` layer's answers on threads that already hold `turnsBefore` turns. */
 export interface HistoryFigure {
+  /** What the checkpointer kept of each thread. */
+  keep: Keep;
   turnsBefore: number;
   threads: number;
   /** Answers measured, one at a time, spread over the threads. */
@@ -105,7 +114,7 @@ export interface HistoryOptions {
   timeoutMs: number;
 }
 
-type HistoryReport = { rows: Omit<HistoryFigure, 'threads'>[] } | { error: string };
+type HistoryReport = { rows: Omit<HistoryFigure, 'threads' | 'keep'>[] } | { error: string };
 
 /** Prefix of the checkpointer's keys in the layers' processes. */
 const KEY_PREFIX = 'bench-layers:';
@@ -144,12 +153,22 @@ type Answer = (onToken: () => void) => Promise<void>;
 /**
  * What an answer costs as its thread grows: the `turn` layer in a fresh process, answering one at a time
  * on a few threads grown turn by turn to each length (the growing is not measured), and what each
- * thread's checkpoints then take in Redis. The benchmark's other figures answer on new threads.
+ * thread's checkpoints then take in Redis. The benchmark's other figures answer on new threads. Measured
+ * twice, one process after the other: keeping every checkpoint, then the latest only.
  */
 export async function benchHistory(options: HistoryOptions): Promise<HistoryFigure[]> {
-  const report = await runChild<HistoryReport>('--history', 'turn', options, options.timeoutMs);
-  if ('error' in report) throw new Error(`long threads: ${report.error}`);
-  return report.rows.map((row) => ({ ...row, threads: options.threads }));
+  const figures: HistoryFigure[] = [];
+  for (const keep of ['all', 'latest'] as const) {
+    const report = await runChild<HistoryReport>(
+      '--history',
+      'turn',
+      { ...options, keep },
+      options.timeoutMs,
+    );
+    if ('error' in report) throw new Error(`long threads (keep ${keep}): ${report.error}`);
+    figures.push(...report.rows.map((row) => ({ ...row, keep, threads: options.threads })));
+  }
+  return figures;
 }
 
 /** Measures every layer, one child process each, one after the other. */
@@ -249,6 +268,7 @@ function answerOf(
   options: { modelURL: string },
   redis: Redis,
   threadOf: () => string = randomUUID,
+  keep: Keep = SERVICE_KEEP,
 ): Answer {
   const settings = { model: 'scripted-model', apiKey: 'bench', baseURL: options.modelURL, maxRetries: 0 };
   const question = 'Hello?';
@@ -273,7 +293,7 @@ function answerOf(
       for await (const chunk of await llm.stream([new HumanMessage(question)])) if (chunk.text) onToken();
     };
   }
-  const checkpointer = name === 'graph' ? undefined : new RedisSaver(redis, { keyPrefix: KEY_PREFIX });
+  const checkpointer = name === 'graph' ? undefined : new RedisSaver(redis, { keyPrefix: KEY_PREFIX, keep });
   const graph = createAgentGraph({
     llm,
     tools: [],
@@ -369,12 +389,12 @@ async function measureLayer(name: LayerName, options: LayerOptions): Promise<Rep
   }
 }
 
-async function measureHistory(options: HistoryOptions): Promise<HistoryReport> {
+async function measureHistory(options: HistoryOptions & { keep: Keep }): Promise<HistoryReport> {
   const redis = new Redis(options.redisUrl, { lazyConnect: true });
   await redis.connect();
   try {
     let current = '';
-    const answer = answerOf('turn', options, redis, () => current);
+    const answer = answerOf('turn', options, redis, () => current, options.keep);
     const ignore = () => undefined;
     const on = async (threadId: string) => {
       current = threadId;
@@ -393,7 +413,7 @@ async function measureHistory(options: HistoryOptions): Promise<HistoryReport> {
       );
       return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
     };
-    const rows: Omit<HistoryFigure, 'threads'>[] = [];
+    const rows: Omit<HistoryFigure, 'threads' | 'keep'>[] = [];
     let turns = 0;
     for (const length of options.turnsBefore) {
       for (; turns < length; turns++) for (const threadId of threads) await on(threadId);
@@ -488,7 +508,7 @@ if (require.main === module && MODES.includes(process.argv[2])) {
       ? measureLayer(name, options as LayerOptions)
       : process.argv[2] === '--held'
         ? measureHeld(name, options as HeldOptions)
-        : measureHistory(options as HistoryOptions);
+        : measureHistory(options as HistoryOptions & { keep: Keep });
   // The held answers are still open: the process ends once its report is sent.
   measure.then(
     (report) => process.send?.(report, () => process.exit(0)),

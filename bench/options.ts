@@ -45,8 +45,8 @@ export const USAGE = `npm run bench -- [options]
   --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips),
                         and the layers' memory per held answer (not with --quick)
   --workers N           ours served by N worker processes (API_WORKERS, default 1); CPU and RSS summed
-  --history LIST        turns already in a thread before the answers measured on it, in process
-                        (default 0,50,100; quick 0,25)
+  --history LIST        turns already in a thread before the answers measured on it, in process,
+                        keeping every checkpoint, then the latest only (default 0,50,100; quick 0,25)
   --no-history          skip the long-thread measurement
   --profile             run the service with --cpu-prof and print its top frames
   --time-limit-s N      stop starting measurements after N s (default 1200; quick 100)

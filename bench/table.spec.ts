@@ -14,32 +14,36 @@ function printed(r: Results): string[] {
 }
 
 describe('printTable, long threads', () => {
-  it('prints one line per thread length: CPU and wall time per answer, Redis per thread', () => {
+  it('prints one line per thread length and checkpoints kept, and latest / all at each length', () => {
+    const figure = (
+      keep: 'all' | 'latest',
+      turnsBefore: number,
+      cpuMsPerAnswer: number,
+      redisKbPerThread: number,
+    ) => ({
+      keep,
+      turnsBefore,
+      threads: 3,
+      answers: 9,
+      cpuMsPerAnswer,
+      wallMsPerAnswer: cpuMsPerAnswer - 0.2,
+      redisKbPerThread,
+    });
     const lines = printed(
       results([
-        {
-          turnsBefore: 0,
-          threads: 3,
-          answers: 9,
-          cpuMsPerAnswer: 6.1,
-          wallMsPerAnswer: 5.9,
-          redisKbPerThread: 31.2,
-        },
-        {
-          turnsBefore: 100,
-          threads: 3,
-          answers: 9,
-          cpuMsPerAnswer: 31.94,
-          wallMsPerAnswer: 29.6,
-          redisKbPerThread: 13428.4,
-        },
+        figure('all', 0, 6.1, 31.2),
+        figure('all', 100, 31.94, 13428.4),
+        figure('latest', 0, 6.1, 20.8),
+        figure('latest', 100, 24.9, 134.3),
       ]),
     );
     const at = lines.findIndex((l) => l.startsWith('long threads, in process'));
     expect(lines[at]).toContain('on 3 threads');
-    expect(lines.slice(at + 1, at + 3)).toEqual([
-      '      0 turns      6.1 ms CPU      5.9 ms        31 KB',
-      '    100 turns     31.9 ms CPU     29.6 ms     13428 KB',
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      '  all        0 turns      6.1 ms CPU      5.9 ms        31 KB',
+      '  all      100 turns     31.9 ms CPU     31.7 ms     13428 KB',
+      '  latest     0 turns      6.1 ms CPU      5.9 ms        21 KB  (1.00 CPU, 0.667 Redis)',
+      '  latest   100 turns     24.9 ms CPU     24.7 ms       134 KB  (0.78 CPU, 0.010 Redis)',
     ]);
   });
 

@@ -150,12 +150,20 @@ export function printTable(results: Results, log: (line: string) => void): void 
   if (Array.isArray(history)) {
     log(
       `long threads, in process (the turn layer, one answer at a time on ${history[0]?.threads ?? '–'} threads): ` +
-        'turns already in the thread → CPU and wall ms per answer, Redis KB per thread after them:',
+        'checkpoints kept, turns already in the thread → CPU and wall ms per answer, Redis KB per thread after ' +
+        'them, and latest / all:',
     );
     for (const h of history) {
+      const all =
+        h.keep === 'latest'
+          ? history.find((a) => a.keep === 'all' && a.turnsBefore === h.turnsBefore)
+          : undefined;
+      const ratios = all
+        ? `  (${num(h.cpuMsPerAnswer / all.cpuMsPerAnswer, 2)} CPU, ${num(h.redisKbPerThread / all.redisKbPerThread, 3)} Redis)`
+        : '';
       log(
-        `  ${String(h.turnsBefore).padStart(5)} turns  ${num(h.cpuMsPerAnswer).padStart(7)} ms CPU  ` +
-          `${num(h.wallMsPerAnswer).padStart(7)} ms  ${num(h.redisKbPerThread, 0).padStart(8)} KB`,
+        `  ${h.keep.padEnd(6)} ${String(h.turnsBefore).padStart(5)} turns  ${num(h.cpuMsPerAnswer).padStart(7)} ms CPU  ` +
+          `${num(h.wallMsPerAnswer).padStart(7)} ms  ${num(h.redisKbPerThread, 0).padStart(8)} KB${ratios}`,
       );
     }
   } else if (history) log(`long threads: not available (${whyMissing(history)})`);
