@@ -396,6 +396,29 @@ describe("RedisSaver with keep: 'latest'", () => {
     expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint).toEqual(fourth);
   });
 
+  it('prunes a long history in one put, many keys and fields at a time', async () => {
+    const keyPrefix = `${prefix}latest-long:`;
+    const all = new RedisSaver(client, { keyPrefix });
+    let config: RunnableConfig = { configurable: { thread_id: 't' } };
+    for (let step = 1; step <= 600; step++) {
+      config = await all.put(config, checkpointWith({ b: step }, { b: step }), loop(step), { b: step });
+      await all.putWrites(config, [['b', step + 1]], 'task');
+    }
+    const before = await keysUnder(keyPrefix);
+    expect(before.filter((key) => key.includes(':checkpoint:'))).toHaveLength(600);
+
+    const last = checkpointWith({ b: 601 }, { b: 601 });
+    await new RedisSaver(client, { keyPrefix, keep: 'latest' }).put(config, last, loop(601), { b: 601 });
+
+    const keys = await keysUnder(keyPrefix);
+    expect(keys.filter((key) => key.includes(':checkpoint:') || key.includes(':writes:'))).toEqual([
+      `${keyPrefix}{thread:t}:ns::checkpoint:${last.id}`,
+    ]);
+    expect(await client.hkeys(`${keyPrefix}{thread:t}:ns::blobs`)).toEqual(['["b","601"]']);
+    expect(await client.zrange(`${keyPrefix}{thread:t}:ns::checkpoints`, 0, -1)).toEqual([last.id]);
+    expect(await client.scard(`${keyPrefix}{thread:t}:keys`)).toBe(4);
+  });
+
   it('never lets a read see a checkpoint half removed', async () => {
     const keyPrefix = `${prefix}latest-reads:`;
     const writer = new RedisSaver(client, { keyPrefix, keep: 'latest' });

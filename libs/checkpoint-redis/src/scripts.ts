@@ -29,6 +29,14 @@ end
  * does not refer to.
  */
 const PUT = `
+-- One command per batch of names (unpack takes a few thousand values at most).
+local function removeAll(command, key, names)
+  for i = 1, #names, 500 do
+    local last = math.min(i + 499, #names)
+    if key then redis.call(command, key, unpack(names, i, last))
+    else redis.call(command, unpack(names, i, last)) end
+  end
+end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 0, ARGV[2])
 redis.call('DEL', KEYS[3])
@@ -42,20 +50,21 @@ for i = 7 + fields * 2, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i 
 redis.call('SADD', KEYS[5], KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 if ARGV[3] == 'latest' then
   local checkpoints, writes = ARGV[4], ARGV[5]
+  local older = {}
   for _, key in ipairs(redis.call('SMEMBERS', KEYS[5])) do
-    local older = string.sub(key, 1, #checkpoints) == checkpoints or string.sub(key, 1, #writes) == writes
-    if older and key ~= KEYS[3] and key ~= KEYS[6] then
-      redis.call('DEL', key)
-      redis.call('SREM', KEYS[5], key)
-    end
+    local own = string.sub(key, 1, #checkpoints) == checkpoints or string.sub(key, 1, #writes) == writes
+    if own and key ~= KEYS[3] and key ~= KEYS[6] then older[#older + 1] = key end
   end
+  removeAll('DEL', nil, older)
+  removeAll('SREM', KEYS[5], older)
   redis.call('ZREMRANGEBYLEX', KEYS[2], '-', '(' .. ARGV[2])
   redis.call('ZREMRANGEBYLEX', KEYS[2], '(' .. ARGV[2], '+')
-  local keep = {}
+  local keep, unused = {}, {}
   for _, field in ipairs(cjson.decode(blobList)) do keep[field] = true end
   for _, field in ipairs(redis.call('HKEYS', KEYS[4])) do
-    if not keep[field] then redis.call('HDEL', KEYS[4], field) end
+    if not keep[field] then unused[#unused + 1] = field end
   end
+  removeAll('HDEL', KEYS[4], unused)
 end
 return 1
 `;
