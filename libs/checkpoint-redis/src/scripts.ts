@@ -38,6 +38,8 @@ local function removeAll(command, key, names)
   end
 end
 redis.call('SADD', KEYS[1], ARGV[1])
+-- 'latest': the index names the new checkpoint alone.
+if ARGV[3] == 'latest' then redis.call('DEL', KEYS[2]) end
 redis.call('ZADD', KEYS[2], 0, ARGV[2])
 redis.call('DEL', KEYS[3])
 local fields = tonumber(ARGV[6])
@@ -57,8 +59,6 @@ if ARGV[3] == 'latest' then
   end
   removeAll('DEL', nil, older)
   removeAll('SREM', KEYS[5], older)
-  redis.call('ZREMRANGEBYLEX', KEYS[2], '-', '(' .. ARGV[2])
-  redis.call('ZREMRANGEBYLEX', KEYS[2], '(' .. ARGV[2], '+')
   local keep, unused = {}, {}
   for _, field in ipairs(cjson.decode(blobList)) do keep[field] = true end
   for _, field in ipairs(redis.call('HKEYS', KEYS[4])) do
