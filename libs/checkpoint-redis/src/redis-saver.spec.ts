@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
   ERROR,
@@ -417,6 +417,66 @@ describe("RedisSaver with keep: 'latest'", () => {
     expect(await client.hkeys(`${keyPrefix}{thread:t}:ns::blobs`)).toEqual(['["b","601"]']);
     expect(await client.zrange(`${keyPrefix}{thread:t}:ns::checkpoints`, 0, -1)).toEqual([last.id]);
     expect(await client.scard(`${keyPrefix}{thread:t}:keys`)).toBe(4);
+  });
+
+  it('prune leaves a thread stored with every checkpoint as a put with latest would, and lists threads', async () => {
+    const keyPrefix = `${prefix}prune:`;
+    const saver = new RedisSaver(client, { keyPrefix });
+    await threeSteps(saver, 'one');
+    await threeSteps(saver, 'one', 'child:1');
+    await threeSteps(saver, 'two');
+    const before = await saver.getTuple({ configurable: { thread_id: 'one' } });
+    const childBefore = await saver.getTuple({
+      configurable: { thread_id: 'one', checkpoint_ns: 'child:1' },
+    });
+    const ids = [];
+    for await (const id of saver.threadIds()) ids.push(id);
+    expect(ids.sort()).toEqual(['one', 'two']);
+
+    expect(await saver.prune('one')).toBe(4);
+    expect(await saver.prune('one')).toBe(0);
+
+    const one = (await keysUnder(keyPrefix)).filter((key) => key.includes('{thread:one}'));
+    expect(one.filter((key) => key.includes(':checkpoint:'))).toHaveLength(2);
+    expect(one.filter((key) => key.includes(':writes:'))).toHaveLength(2);
+    expect((await client.hkeys(`${keyPrefix}{thread:one}:ns::blobs`)).sort()).toEqual([
+      '["a","1"]',
+      '["b","3"]',
+    ]);
+    expect(await saver.getTuple({ configurable: { thread_id: 'one' } })).toEqual(before);
+    expect(await saver.getTuple({ configurable: { thread_id: 'one', checkpoint_ns: 'child:1' } })).toEqual(
+      childBefore,
+    );
+    // The pruned checkpoint now lists its values: read in one command.
+    expect(
+      await client.hexists(`${keyPrefix}{thread:one}:ns::checkpoint:${before!.checkpoint.id}`, 'blobs'),
+    ).toBe(1);
+    expect(
+      (await keysUnder(keyPrefix)).filter((key) => key.includes('{thread:two}:ns::checkpoint:')),
+    ).toHaveLength(3);
+  });
+
+  it('prune never removes a checkpoint put while it reads the latest', async () => {
+    const keyPrefix = `${prefix}prune-race:`;
+    const saver = new RedisSaver(client, { keyPrefix });
+    const { config } = await threeSteps(saver, 't');
+    const newer = checkpointWith({ a: 'fixed', b: 'step 4' }, { a: 1, b: 4 });
+    const read = client.hgetBuffer.bind(client);
+    // A turn stores a checkpoint just after prune found the latest one, before its script runs.
+    const spy = jest.spyOn(client, 'hgetBuffer').mockImplementationOnce(async (...args) => {
+      const stored = await read(...(args as [string, string]));
+      await saver.put(config, newer, loop(4), { b: 4 });
+      return stored;
+    });
+    try {
+      expect(await saver.prune('t')).toBe(3);
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint).toEqual(newer);
+    const checkpoints = (await keysUnder(keyPrefix)).filter((key) => key.includes(':checkpoint:'));
+    expect(checkpoints).toEqual([`${keyPrefix}{thread:t}:ns::checkpoint:${newer.id}`]);
   });
 
   it('never lets a read see a checkpoint half removed', async () => {

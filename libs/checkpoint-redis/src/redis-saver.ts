@@ -38,6 +38,8 @@ export interface RedisSaverOptions {
 
 /** Ids come from `list()` in pages, so one `list({ limit: 1 })` does not read a whole thread. */
 const PAGE_SIZE = 100;
+/** Reads of a namespace's latest checkpoint before `prune` leaves it: each retry follows a put. */
+const PRUNE_ATTEMPTS = 10;
 /** Keys per DEL, so deleting a long thread does not build one enormous command. */
 const DELETE_BATCH = 500;
 
@@ -123,9 +125,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     };
     if (parentId) fields.parent = parentId;
     // What a read fetches with the checkpoint, in the same script, and what 'latest' keeps.
-    fields.blobs = JSON.stringify(
-      Object.entries(checkpoint.channel_versions).map(([channel, version]) => blobField(channel, version)),
-    );
+    fields.blobs = blobList(checkpoint.channel_versions);
 
     const k = this.keys;
     // Outside the script: the registry lives in another Cluster slot than the thread's keys. Sent
@@ -182,6 +182,51 @@ export class RedisSaver extends BaseCheckpointSaver {
       [this.keys.writes(threadId, ns, checkpointId), this.keys.registry(threadId)],
       entries.map(({ field, record, slot }) => ({ replace: slot < 0, field, record })),
     );
+  }
+
+  /** Every thread with checkpoints, in pages of the registry (a thread may come twice). */
+  async *threadIds(): AsyncGenerator<string> {
+    let cursor = '0';
+    do {
+      const [next, ids] = await this.client.sscan(this.keys.threads(), cursor, 'COUNT', PAGE_SIZE);
+      yield* ids;
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  /**
+   * Removes every checkpoint of the thread but the latest of each namespace, with their writes and the
+   * channel values only they held: what `keep: 'latest'` does at each put, for a thread stored with
+   * `'all'`. A checkpoint put meanwhile is never lost: a namespace whose latest checkpoint changed while
+   * it was read is read again. Returns how many checkpoints it removed.
+   */
+  async prune(threadId: string): Promise<number> {
+    let removed = 0;
+    for (const ns of await this.client.smembers(this.keys.namespaces(threadId))) {
+      for (let attempt = 0; attempt < PRUNE_ATTEMPTS; attempt++) {
+        const [latest] = await this.client.zrevrangebylex(
+          this.keys.index(threadId, ns),
+          '+',
+          '-',
+          'LIMIT',
+          0,
+          1,
+        );
+        if (!latest) break;
+        const stored = await this.client.hgetBuffer(this.keys.checkpoint(threadId, ns, latest), 'checkpoint');
+        if (!stored) continue;
+        const { channel_versions: versions }: Pick<Checkpoint, 'channel_versions'> = await this.load(stored);
+        const pruned = await this.scripts.prune(
+          [this.keys.index(threadId, ns), this.keys.blobs(threadId, ns), this.keys.registry(threadId)],
+          { checkpointId: latest, blobList: blobList(versions), ...this.prefixes(threadId, ns) },
+        );
+        if (pruned !== undefined) {
+          removed += pruned;
+          break;
+        }
+      }
+    }
+    return removed;
   }
 
   /** Every key the thread has in Redis, each once: what its registry lists, the registry and its namespaces. */
@@ -344,4 +389,9 @@ export class RedisSaver extends BaseCheckpointSaver {
     const { type, body } = typedBody(stored);
     return this.serde.loadsTyped(type, body);
   }
+}
+
+/** The JSON list of the blob fields a checkpoint with these channel versions refers to. */
+function blobList(versions: ChannelVersions): string {
+  return JSON.stringify(Object.entries(versions).map(([channel, version]) => blobField(channel, version)));
 }

@@ -19,6 +19,42 @@ end
 `;
 
 /**
+ * `pruneOthers(registry, blobs, checkpoint prefix, writes prefix, kept checkpoint, kept writes, blob list)`
+ * removes a namespace's checkpoints and writes other than the kept ones (found in the thread's registry),
+ * and the blob fields not in the kept checkpoint's list; it returns how many checkpoints it removed. One
+ * command per batch of names: unpack takes a few thousand values at most.
+ */
+const PRUNE_OTHERS = `
+local function removeAll(command, key, names)
+  for i = 1, #names, 500 do
+    local last = math.min(i + 499, #names)
+    if key then redis.call(command, key, unpack(names, i, last))
+    else redis.call(command, unpack(names, i, last)) end
+  end
+end
+local function pruneOthers(registry, blobs, checkpoints, writes, keptCheckpoint, keptWrites, blobList)
+  local older, removed = {}, 0
+  for _, key in ipairs(redis.call('SMEMBERS', registry)) do
+    local isCheckpoint = string.sub(key, 1, #checkpoints) == checkpoints
+    local own = isCheckpoint or string.sub(key, 1, #writes) == writes
+    if own and key ~= keptCheckpoint and key ~= keptWrites then
+      older[#older + 1] = key
+      if isCheckpoint then removed = removed + 1 end
+    end
+  end
+  removeAll('DEL', nil, older)
+  removeAll('SREM', registry, older)
+  local keep, unused = {}, {}
+  for _, field in ipairs(cjson.decode(blobList)) do keep[field] = true end
+  for _, field in ipairs(redis.call('HKEYS', blobs)) do
+    if not keep[field] then unused[#unused + 1] = field end
+  end
+  removeAll('HDEL', blobs, unused)
+  return removed
+end
+`;
+
+/**
  * KEYS: namespaces, index, checkpoint, blobs, registry, the checkpoint's writes.
  * ARGV: namespace, checkpoint id, keep ('all' or 'latest'), checkpoint key prefix, writes key prefix,
  * N, N checkpoint field/value pairs (one of them `blobs`: the JSON list of the blob fields the checkpoint
@@ -28,15 +64,7 @@ end
  * in after a later checkpoint was put), their index entries, and every blob field the new checkpoint
  * does not refer to.
  */
-const PUT = `
--- One command per batch of names (unpack takes a few thousand values at most).
-local function removeAll(command, key, names)
-  for i = 1, #names, 500 do
-    local last = math.min(i + 499, #names)
-    if key then redis.call(command, key, unpack(names, i, last))
-    else redis.call(command, unpack(names, i, last)) end
-  end
-end
+const PUT = `${PRUNE_OTHERS}
 redis.call('SADD', KEYS[1], ARGV[1])
 -- 'latest': the index names the new checkpoint alone.
 if ARGV[3] == 'latest' then redis.call('DEL', KEYS[2]) end
@@ -50,22 +78,7 @@ for i = 7, 6 + fields * 2, 2 do
 end
 for i = 7 + fields * 2, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', KEYS[5], KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-if ARGV[3] == 'latest' then
-  local checkpoints, writes = ARGV[4], ARGV[5]
-  local older = {}
-  for _, key in ipairs(redis.call('SMEMBERS', KEYS[5])) do
-    local own = string.sub(key, 1, #checkpoints) == checkpoints or string.sub(key, 1, #writes) == writes
-    if own and key ~= KEYS[3] and key ~= KEYS[6] then older[#older + 1] = key end
-  end
-  removeAll('DEL', nil, older)
-  removeAll('SREM', KEYS[5], older)
-  local keep, unused = {}, {}
-  for _, field in ipairs(cjson.decode(blobList)) do keep[field] = true end
-  for _, field in ipairs(redis.call('HKEYS', KEYS[4])) do
-    if not keep[field] then unused[#unused + 1] = field end
-  end
-  removeAll('HDEL', KEYS[4], unused)
-end
+if ARGV[3] == 'latest' then pruneOthers(KEYS[5], KEYS[4], ARGV[4], ARGV[5], KEYS[3], KEYS[6], blobList) end
 return 1
 `;
 
@@ -113,9 +126,30 @@ end
 return { id, stored, blobs, redis.call('HGETALL', ARGV[2] .. encode(id)) }
 `;
 
+/**
+ * Keeps only the namespace's latest checkpoint, if it is still the one the caller read: a put that came
+ * in since may have written what the caller has not seen. Stores the checkpoint's list of blob fields,
+ * which a checkpoint written before the list was kept lacks.
+ *
+ * KEYS: index, blobs, registry. ARGV: checkpoint id, checkpoint key prefix, writes key prefix, the JSON
+ * list of the blob fields the checkpoint refers to. Returns nil when the latest checkpoint is another,
+ * else the number of checkpoints removed.
+ */
+const PRUNE = `${ENCODE}${PRUNE_OTHERS}
+local latest = redis.call('ZREVRANGEBYLEX', KEYS[1], '+', '-', 'LIMIT', 0, 1)[1]
+if latest ~= ARGV[1] then return nil end
+local checkpoint = ARGV[2] .. encode(ARGV[1])
+if redis.call('EXISTS', checkpoint) == 0 then return nil end
+redis.call('HSET', checkpoint, 'blobs', ARGV[4])
+redis.call('DEL', KEYS[1])
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return pruneOthers(KEYS[3], KEYS[2], ARGV[2], ARGV[3], checkpoint, ARGV[3] .. encode(ARGV[1]), ARGV[4])
+`;
+
 const PUT_COMMAND = 'checkpointSaverPut';
 const PUT_WRITES_COMMAND = 'checkpointSaverPutWrites';
 const READ_COMMAND = 'checkpointSaverRead';
+const PRUNE_COMMAND = 'checkpointSaverPrune';
 
 type Arg = string | Buffer | number;
 type Scripted = Record<string, (...args: Arg[]) => Promise<unknown>>;
@@ -149,6 +183,7 @@ export class CheckpointScripts {
     client.defineCommand(PUT_COMMAND, { lua: PUT, numberOfKeys: 6 });
     client.defineCommand(PUT_WRITES_COMMAND, { lua: PUT_WRITES, numberOfKeys: 2 });
     client.defineCommand(READ_COMMAND, { lua: READ, numberOfKeys: 2 });
+    client.defineCommand(PRUNE_COMMAND, { lua: PRUNE, numberOfKeys: 3 });
     this.commands = client as unknown as Scripted;
   }
 
@@ -208,5 +243,21 @@ export class CheckpointScripts {
       blobs = new Map(fields.map((field, i) => [field, values[i] ?? null]));
     }
     return { id: id.toString('utf8'), hash: stored, blobs, writes: record(writes) };
+  }
+
+  /** The number of checkpoints removed, or undefined when the latest checkpoint is no longer `checkpointId`. */
+  async prune(
+    keys: [index: string, blobs: string, registry: string],
+    args: { checkpointId: string; checkpointPrefix: string; writesPrefix: string; blobList: string },
+  ): Promise<number | undefined> {
+    const { checkpointId, checkpointPrefix, writesPrefix, blobList } = args;
+    const removed = (await this.commands[PRUNE_COMMAND](
+      ...keys,
+      checkpointId,
+      checkpointPrefix,
+      writesPrefix,
+      blobList,
+    )) as number | null;
+    return removed ?? undefined;
   }
 }
