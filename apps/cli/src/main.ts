@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type AppConfig } from '@auxilia/core';
 import { conformanceClient } from './conformance-client';
 import { oauthFlow, oauthListen } from './oauth-commands';
 import { openapiExport } from './openapi-export';
+import { pruneCheckpoints } from './prune-checkpoints';
 import { redisCheck } from './redis-check';
 
 const USAGE = `Usage: auxilia <command>
@@ -16,6 +17,9 @@ Commands:
                   print the outcome of an authorization when its callback arrives (any instance)
   conformance-client <serverUrl>
                   the client under test of the MCP conformance suite (npm run conformance)
+  prune-checkpoints
+                  keep each thread's latest checkpoint only, now, as CHECKPOINTS_KEEP=latest does at
+                  a thread's next turn (for threads stored while every checkpoint was kept)
 `;
 
 function config(): AppConfig {
@@ -34,6 +38,8 @@ async function run(argv: string[]): Promise<number> {
       return oauthListen(config(), rest);
     case 'conformance-client':
       return conformanceClient(config(), rest);
+    case 'prune-checkpoints':
+      return pruneCheckpoints(config());
     case 'openapi':
       // The export needs no live Redis or logs; keep its output to the files it writes.
       return openapiExport({ ...config(), log: { level: 'silent', pretty: false } });

@@ -34,7 +34,7 @@ export {
 } from './agent.dto';
 export { AgentsService } from './agents.service';
 export { AgentsModule } from './agents.module';
-export { CHECKPOINTER } from './checkpointer';
+export { CHECKPOINTER, threadCheckpointer } from './checkpointer';
 export { AgentRuntime, type PreparedAgent } from './runtime/agent-runtime';
 export type { TurnInput } from './runtime/turn-stream';
 export type { ApprovalAnswer, PendingApproval } from './runtime/approvals';
