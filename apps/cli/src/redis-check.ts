@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createRedisClient, type AppConfig } from '@auxilia/core';
+import type { AppConfig } from '@auxilia/core';
+import { withRedis } from './cli-redis';
 
 /** A publish/subscribe round trip through Redis, as the OAuth callback events travel. */
-export async function redisCheck(config: AppConfig, rounds = 5): Promise<number> {
-  const target = config.redis.url ? 'REDIS_URL' : `${config.redis.host}:${config.redis.port}`;
-  // Connection state lines would only repeat what the result line says.
-  const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-  const pub = createRedisClient(config.redis, 'cli-pub', quiet);
-  const sub = createRedisClient(config.redis, 'cli-sub', quiet);
-  let lastError: string | undefined;
-  pub.on('error', (err: Error) => (lastError = err.message));
-  try {
+export function redisCheck(config: AppConfig, rounds = 5): Promise<number> {
+  return withRedis(config, ['cli-pub', 'cli-sub'], async ([pub, sub], target) => {
     const channel = `${config.redis.keyPrefix}redis-check:${randomUUID()}`;
     await withTimeout(sub.subscribe(channel), `Redis at ${target} did not answer`);
     const latencies: number[] = [];
@@ -35,14 +29,7 @@ export async function redisCheck(config: AppConfig, rounds = 5): Promise<number>
       `Redis ${target}: publish/subscribe round trip OK, ${rounds} rounds, median ${median.toFixed(2)} ms`,
     );
     return 0;
-  } catch (err) {
-    const reason = lastError ?? (err instanceof Error ? err.message : String(err));
-    console.error(`Redis ${target}: FAILED: ${reason}`);
-    return 1;
-  } finally {
-    pub.disconnect();
-    sub.disconnect();
-  }
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, message: string, ms = 5000): Promise<T> {
