@@ -31,6 +31,17 @@ function checkpointWith(values: Record<string, unknown>, versions: Record<string
   return { ...emptyCheckpoint(), id: uuid6(-1), channel_values: values, channel_versions: versions };
 }
 
+/** The names of the commands the client sends from now on, in order. */
+function sentCommands(own: Redis): string[] {
+  const sent: string[] = [];
+  const send = own.sendCommand.bind(own);
+  own.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+    sent.push(command.name);
+    return send(command as never, ...(rest as []));
+  }) as typeof own.sendCommand;
+  return sent;
+}
+
 const loop = (step: number) => ({ source: 'loop' as const, step, parents: {} });
 
 beforeAll(() => {
@@ -123,16 +134,11 @@ describe('RedisSaver', () => {
       // Connected first: commands sent before that are queued, and sent again once it is ready.
       await own.ping();
       const saver = new RedisSaver(own, { keyPrefix: `${prefix}commands:` });
-      let sent: string[] = [];
-      const send = own.sendCommand.bind(own);
-      own.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-        sent.push(command.name);
-        return send(command as never, ...(rest as []));
-      }) as typeof own.sendCommand;
+      const sent = sentCommands(own);
 
       const config = await saver.put({ configurable: { thread_id: 't' } }, emptyCheckpoint(), loop(0), {});
       expect(sent).toEqual(['sadd', 'evalsha']);
-      sent = [];
+      sent.length = 0;
       await saver.putWrites(
         config,
         [
@@ -245,12 +251,7 @@ describe('RedisSaver reads', () => {
       const first = checkpointWith({ a: 'one', b: 'two' }, { a: 1, b: 1 });
       const config = await saver.put({ configurable: { thread_id: 't' } }, first, loop(0), { a: 1, b: 1 });
       await saver.putWrites(config, [['a', 'next']], 'task');
-      const sent: string[] = [];
-      const send = own.sendCommand.bind(own);
-      own.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-        sent.push(command.name);
-        return send(command as never, ...(rest as []));
-      }) as typeof own.sendCommand;
+      const sent = sentCommands(own);
 
       const latest = await saver.getTuple({ configurable: { thread_id: 't' } });
 
