@@ -12,8 +12,8 @@ import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
 import { createChatModel } from '../libs/agents/src/runtime/chat-model';
 import { graphEvents, streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
-import { RedisSaver, type RedisSaverOptions } from '../libs/checkpoint-redis/src/redis-saver';
-import { loadConfig } from '../libs/core/src/config/config';
+import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
+import { loadConfig, type CheckpointsKept as Keep } from '../libs/core/src/config/config';
 import { statusKb } from './proc';
 import { AGENT_INSTRUCTIONS } from './service';
 import { round, summarize } from './stats';
@@ -82,9 +82,6 @@ export interface LayerOptions {
 type Report =
   | { cpuMs: number; wallMs: number; turns: number; firstToken: { cpuMs: number[]; wallMs: number[] } }
   | { error: string };
-
-/** Which checkpoints the checkpointer keeps: the service's setting (`CHECKPOINTS_KEEP`). */
-export type Keep = NonNullable<RedisSaverOptions['keep']>;
 
 /** What the service keeps when `CHECKPOINTS_KEEP` is unset; the layers keep the same. */
 const SERVICE_KEEP: Keep = loadConfig({}).agents.checkpointsKeep;
