@@ -263,6 +263,30 @@ describe('RedisSaver reads', () => {
     }
   });
 
+  it('lists with a metadata filter without reading the values of the checkpoints it rejects', async () => {
+    const own = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      await own.ping();
+      const saver = new RedisSaver(own, { keyPrefix: `${prefix}filtered:` });
+      let config: RunnableConfig = { configurable: { thread_id: 't' } };
+      for (let step = 0; step < 5; step++) {
+        config = await saver.put(config, checkpointWith({ a: step }, { a: step + 1 }), loop(step), {
+          a: step + 1,
+        });
+      }
+      const sent = sentCommands(own);
+
+      const steps = [];
+      for await (const tuple of saver.list({ configurable: { thread_id: 't' } }, { filter: { step: 3 } }))
+        steps.push(tuple.checkpoint.channel_values);
+
+      expect(steps).toEqual([{ a: 3 }]);
+      expect(sent.filter((name) => name === 'evalsha')).toHaveLength(1);
+    } finally {
+      own.disconnect();
+    }
+  });
+
   it('reads checkpoints stored without the list of their blob fields', async () => {
     const keyPrefix = `${prefix}unlisted:`;
     const saver = new RedisSaver(client, { keyPrefix });

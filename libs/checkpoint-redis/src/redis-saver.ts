@@ -249,10 +249,13 @@ export class RedisSaver extends BaseCheckpointSaver {
     ns: string,
     opts: { onlyId?: string; beforeId?: string; filter?: MetadataFilter; limit?: number },
   ): AsyncGenerator<CheckpointTuple[]> {
+    const { filter } = opts;
+    const loadOne = async (id: string) =>
+      filter && !(await this.matches(threadId, ns, id, filter))
+        ? undefined
+        : this.loadTuple(threadId, ns, id);
     const load = async (ids: string[]) =>
-      (await Promise.all(ids.map((id) => this.loadTuple(threadId, ns, id, opts.filter)))).filter(
-        (tuple): tuple is CheckpointTuple => tuple !== undefined,
-      );
+      (await Promise.all(ids.map(loadOne))).filter((tuple): tuple is CheckpointTuple => tuple !== undefined);
     if (opts.onlyId !== undefined) {
       if (opts.beforeId === undefined || opts.onlyId < opts.beforeId) yield await load([opts.onlyId]);
       return;
@@ -275,12 +278,20 @@ export class RedisSaver extends BaseCheckpointSaver {
     }
   }
 
+  /** Whether the checkpoint's metadata matches: read alone, so a checkpoint rejected is not read whole. */
+  private async matches(threadId: string, ns: string, checkpointId: string, filter: MetadataFilter) {
+    const metadata = await this.client.hgetBuffer(
+      this.keys.checkpoint(threadId, ns, checkpointId),
+      'metadata',
+    );
+    return metadata !== null && matchesFilter(await this.load(metadata), filter);
+  }
+
   /** The checkpoint with this id, or the namespace's latest when the id is undefined. */
   private async loadTuple(
     threadId: string,
     ns: string,
     checkpointId: string | undefined,
-    filter?: MetadataFilter,
   ): Promise<CheckpointTuple | undefined> {
     const stored = await this.scripts.read([this.keys.index(threadId, ns), this.keys.blobs(threadId, ns)], {
       ...this.prefixes(threadId, ns),
@@ -289,7 +300,6 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (!stored?.hash.checkpoint || !stored.hash.metadata) return undefined;
     const { id, hash } = stored;
     const metadata: CheckpointMetadata = await this.load(hash.metadata);
-    if (filter && !matchesFilter(metadata, filter)) return undefined;
 
     const withoutValues: Omit<Checkpoint, 'channel_values'> = await this.load(hash.checkpoint);
     const channelValues = await this.channelValues(threadId, ns, withoutValues.channel_versions, stored);
