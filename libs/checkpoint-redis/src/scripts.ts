@@ -113,7 +113,8 @@ if id == '' then
   id = redis.call('ZREVRANGEBYLEX', KEYS[1], '+', '-', 'LIMIT', 0, 1)[1]
   if not id then return nil end
 end
-local stored = redis.call('HGETALL', ARGV[1] .. encode(id))
+local encoded = encode(id)
+local stored = redis.call('HGETALL', ARGV[1] .. encoded)
 if #stored == 0 then return nil end
 local blobs = 0
 for i = 1, #stored, 2 do
@@ -123,7 +124,7 @@ for i = 1, #stored, 2 do
     if #fields > 0 then blobs = redis.call('HMGET', KEYS[2], unpack(fields)) end
   end
 end
-return { id, stored, blobs, redis.call('HGETALL', ARGV[2] .. encode(id)) }
+return { id, stored, blobs, redis.call('HGETALL', ARGV[2] .. encoded) }
 `;
 
 /**
@@ -138,12 +139,13 @@ return { id, stored, blobs, redis.call('HGETALL', ARGV[2] .. encode(id)) }
 const PRUNE = `${ENCODE}${PRUNE_OTHERS}
 local latest = redis.call('ZREVRANGEBYLEX', KEYS[1], '+', '-', 'LIMIT', 0, 1)[1]
 if latest ~= ARGV[1] then return nil end
-local checkpoint = ARGV[2] .. encode(ARGV[1])
+local encoded = encode(ARGV[1])
+local checkpoint = ARGV[2] .. encoded
 if redis.call('EXISTS', checkpoint) == 0 then return nil end
 redis.call('HSET', checkpoint, 'blobs', ARGV[4])
 redis.call('DEL', KEYS[1])
 redis.call('ZADD', KEYS[1], 0, ARGV[1])
-return pruneOthers(KEYS[3], KEYS[2], ARGV[2], ARGV[3], checkpoint, ARGV[3] .. encode(ARGV[1]), ARGV[4])
+return pruneOthers(KEYS[3], KEYS[2], ARGV[2], ARGV[3], checkpoint, ARGV[3] .. encoded, ARGV[4])
 `;
 
 const PUT_COMMAND = 'checkpointSaverPut';
