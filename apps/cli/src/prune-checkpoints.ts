@@ -12,16 +12,15 @@ export function pruneCheckpoints(config: AppConfig): Promise<number> {
   return withRedis(config, ['cli-prune'], async ([redis], target) => {
     const saver = threadCheckpointer(redis, new RedisKeys(config.redis.keyPrefix), 'latest');
     const before = await usedMemory(redis);
-    const seen = new Set<string>();
+    let threads = 0;
     let removed = 0;
     for await (const threadId of saver.threadIds()) {
-      if (seen.has(threadId)) continue;
-      seen.add(threadId);
+      threads++;
       removed += await saver.prune(threadId);
     }
     const after = await usedMemory(redis);
     console.log(
-      `Redis ${target}: ${seen.size} threads, ${removed} earlier checkpoints removed; ` +
+      `Redis ${target}: ${threads} threads, ${removed} earlier checkpoints removed; ` +
         `used_memory ${mb(before)} → ${mb(after)} MB`,
     );
     return 0;

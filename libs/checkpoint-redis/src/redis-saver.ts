@@ -184,12 +184,17 @@ export class RedisSaver extends BaseCheckpointSaver {
     );
   }
 
-  /** Every thread with checkpoints, in pages of the registry (a thread may come twice). */
+  /** Every thread with checkpoints, each once, read from the registry in pages (which may repeat an id). */
   async *threadIds(): AsyncGenerator<string> {
+    const seen = new Set<string>();
     let cursor = '0';
     do {
       const [next, ids] = await this.client.sscan(this.keys.threads(), cursor, 'COUNT', PAGE_SIZE);
-      yield* ids;
+      for (const id of ids) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        yield id;
+      }
       cursor = next;
     } while (cursor !== '0');
   }
