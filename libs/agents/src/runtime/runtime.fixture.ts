@@ -13,11 +13,12 @@ import {
   type EverythingServer,
   type ScriptedModel,
 } from '@auxilia/testing';
-import { RedisSaver } from '@auxilia/checkpoint-redis';
-import { loadConfig, ProblemException, type AppConfig } from '@auxilia/core';
+import type { RedisSaver } from '@auxilia/checkpoint-redis';
+import { loadConfig, ProblemException, RedisKeys, type AppConfig } from '@auxilia/core';
 import { listAllTools } from '@auxilia/mcp-servers';
 import type { Agent } from '../agent.dto';
 import type { AgentsService } from '../agents.service';
+import { threadCheckpointer } from '../checkpointer';
 import { McpGateway } from '../mcp-gateway';
 import { AgentRuntime } from './agent-runtime';
 
@@ -36,10 +37,9 @@ export class RuntimeFixture {
     if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through the jest config');
     const config: AppConfig = loadConfig({ REDIS_URL: url, ...env });
     this.redis = new Redis(url);
-    this.saver = new RedisSaver(this.redis, {
-      keyPrefix: `test-${randomUUID().slice(0, 8)}:cp:`,
-      keep: config.agents.checkpointsKeep,
-    });
+    // The service's checkpointer, under keys of its own.
+    const keys = new RedisKeys(`test-${randomUUID().slice(0, 8)}:`);
+    this.saver = threadCheckpointer(this.redis, keys, config.agents.checkpointsKeep);
     const agents = {
       get: (id: string) => {
         const agent = this.agents.get(id);
