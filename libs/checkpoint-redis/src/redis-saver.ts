@@ -19,12 +19,16 @@ import { handoverOf } from './read-handover';
 import { EMPTY_TYPE, frame, orderedWrites, typedBody, writeRecord, type StoredWrite } from './codec';
 import { CheckpointKeys, blobField, writeField } from './keys';
 import { CheckpointScripts, type Keep, type StoredCheckpoint } from './scripts';
+import { FastJsonPlusSerializer } from './serde';
 import { execOrThrow, matchesFilter, optionalString, type MetadataFilter } from './support';
 
 export interface RedisSaverOptions {
   /** Prepended to every key the saver writes, e.g. `auxilia:checkpoints:`. Default `''`. */
   keyPrefix?: string;
-  /** Defaults to the serializer of `BaseCheckpointSaver` (JsonPlusSerializer). */
+  /**
+   * Defaults to `FastJsonPlusSerializer`: LangGraph's `JsonPlusSerializer` format, with messages read back
+   * without LangChain's `load()`.
+   */
   serde?: SerializerProtocol;
   /**
    * `'all'` (default) keeps every checkpoint, as LangGraph's own savers do: history, time travel, forks.
@@ -60,7 +64,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     private readonly client: Redis | Cluster,
     options: RedisSaverOptions = {},
   ) {
-    super(options.serde);
+    super(options.serde ?? new FastJsonPlusSerializer());
     this.keys = new CheckpointKeys(options.keyPrefix ?? '');
     this.scripts = new CheckpointScripts(client);
     this.keep = options.keep ?? 'all';
