@@ -114,6 +114,47 @@ describe('FastJsonPlusSerializer', () => {
     expect(read[4]).toBeInstanceOf(AIMessageChunk);
   });
 
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['an empty string', ''],
+    ['a string', 'plain text'],
+    ['a number', 42.5],
+    [
+      'an answer with a tool call, an undefined kwarg and OpenAI-format calls',
+      new AIMessage({
+        content: '',
+        id: 'chatcmpl-1',
+        tool_calls: [{ name: 'weather', args: { city: 'Paris' }, type: 'tool_call', id: 'call_1' }],
+        additional_kwargs: {
+          function_call: undefined,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
+        response_metadata: {
+          tokenUsage: { promptTokens: 9, completionTokens: 3 },
+          finish_reason: 'tool_calls',
+        },
+      }),
+    ],
+    [
+      'one object twice, side by side',
+      (() => {
+        const shared = { messages: [new HumanMessage('hello'), new AIMessage('hi')], n: null, s: '' };
+        return { first: shared, second: shared };
+      })(),
+    ],
+    [
+      'errors, sets, maps and patterns among messages',
+      { e: new Error('oops'), list: [new Set([3, 1]), new Map([['k', 'v']]), /x+y/g], m: new AIMessage('x') },
+    ],
+  ])('round-trips %s to an equal value', async (_name, input) => {
+    const [type, bytes] = await fast.dumpsTyped(input);
+    expect(await fast.loadsTyped(type, bytes)).toEqual(input);
+    await readBoth(bytes);
+  });
+
   it('reads every message class LangChain serializes under langchain_core.messages', async () => {
     const all = [
       new ChatMessage({ content: 'c', role: 'critic', id: '1' }),
