@@ -364,8 +364,11 @@ export class RedisSaver extends BaseCheckpointSaver {
   private async dumpBlobs(values: Record<string, unknown>, versions: ChannelVersions) {
     const entries = await Promise.all(
       Object.entries(versions).map(async ([channel, version]) => {
-        const [type, bytes] =
-          channel in values ? await this.serde.dumpsTyped(values[channel]) : [EMPTY_TYPE, new Uint8Array()];
+        const [type, bytes] = !(channel in values)
+          ? [EMPTY_TYPE, new Uint8Array()]
+          : this.serde instanceof FastJsonPlusSerializer
+            ? await this.serde.dumpsChannelValue(values[channel])
+            : await this.serde.dumpsTyped(values[channel]);
         return [blobField(channel, version), frame(type, bytes)] as const;
       }),
     );

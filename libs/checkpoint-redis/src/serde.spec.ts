@@ -317,3 +317,61 @@ describe('FastJsonPlusSerializer', () => {
     expect(fastOnly).toBeLessThan(300);
   });
 });
+
+describe('FastJsonPlusSerializer.dumpsChannelValue', () => {
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+  async function sameAsUpstream(value: unknown, writer = new FastJsonPlusSerializer()): Promise<void> {
+    const [type, bytes] = await writer.dumpsChannelValue(value);
+    const [upstreamType, upstreamBytes] = await upstream.dumpsTyped(value);
+    expect(type).toBe(upstreamType);
+    expect(text(bytes)).toBe(text(upstreamBytes));
+  }
+
+  it.each([
+    ['a conversation', conversation(3)],
+    ['one message', [new HumanMessage({ content: 'x', id: '1' })]],
+    ['an empty list', []],
+    ['a list that is not only messages', [new HumanMessage('x'), { role: 'user' }]],
+    ['a value that is not a list', { messages: conversation(1) }],
+    ['text', 'agent'],
+    ['undefined', undefined],
+  ])('writes %s as JsonPlusSerializer does', async (_name, value) => {
+    await sameAsUpstream(value);
+  });
+
+  it('writes a grown list as JsonPlusSerializer does, serializing only the messages it has not written', async () => {
+    const writer = new FastJsonPlusSerializer();
+    const history = conversation(5);
+    await sameAsUpstream(history, writer);
+    const dumps = jest.spyOn(writer as unknown as { _dumps(value: unknown): Uint8Array }, '_dumps');
+    const next = [
+      ...history,
+      new HumanMessage({ content: 'next', id: 'n' }),
+      new AIMessage({ content: 'ok', id: 'o' }),
+    ];
+    await sameAsUpstream(next, writer);
+    expect(dumps).toHaveBeenCalledTimes(2);
+  });
+
+  it('takes nothing from pending writes: a message the reducer gives its id after the write is written with it', async () => {
+    const writer = new FastJsonPlusSerializer();
+    const result = new ToolMessage({ content: 'r', tool_call_id: 'c' });
+    // Stored as a pending write first, without an id…
+    await writer.dumpsTyped([result]);
+    // …then given one in place, as LangGraph's messages reducer does, before the checkpoint is written.
+    result.id = 'assigned';
+    result.lc_kwargs.id = 'assigned';
+    await sameAsUpstream([new HumanMessage({ content: 'q', id: 'h' }), result], writer);
+    expect(text((await writer.dumpsChannelValue([result]))[1])).toContain('"id":"assigned"');
+  });
+
+  it('writes a message changed in place after its channel value was written as it was first written', async () => {
+    const writer = new FastJsonPlusSerializer();
+    const answer = new AIMessage({ content: 'first', id: 'a' });
+    await writer.dumpsChannelValue([answer]);
+    answer.content = 'changed';
+    answer.lc_kwargs.content = 'changed';
+    expect(text((await writer.dumpsChannelValue([answer]))[1])).toContain('"content":"first"');
+  });
+});

@@ -47,6 +47,10 @@ const BUILDERS = new Map<string, MessageBuilder>(
  */
 const MAX_DEPTH = 40;
 
+const OPEN_BRACKET = 0x5b;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+
 /** Thrown inside the fast reader when a document holds something only the general reader handles. */
 class NotPlain extends Error {}
 const NOT_PLAIN = new NotPlain();
@@ -141,8 +145,14 @@ function revive(value: unknown): unknown {
  * ten times the cost of the parse. A thread's messages are read back at every turn, so that cost grew with
  * the conversation. Documents holding anything else (`Set`, `Map`, bytes, escaped user
  * objects, other LangChain classes, very deep values) are read by `JsonPlusSerializer` itself.
+ *
+ * It writes as `JsonPlusSerializer` does, and `dumpsChannelValue` writes a list of messages without
+ * serializing again the messages it wrote before.
  */
 export class FastJsonPlusSerializer extends JsonPlusSerializer {
+  /** What each message object was written as, within a list of messages that was a channel's value. */
+  private readonly written = new WeakMap<messages.BaseMessage, Uint8Array>();
+
   protected override async _loads(data: string): Promise<unknown> {
     try {
       return revive(JSON.parse(data));
@@ -150,5 +160,43 @@ export class FastJsonPlusSerializer extends JsonPlusSerializer {
       if (error === NOT_PLAIN) return super._loads(data);
       throw error;
     }
+  }
+
+  /**
+   * `dumpsTyped` (the same bytes) for the value of a channel in a checkpoint. A list of messages is
+   * written message by message, and a message object written before is not serialized again: a thread's
+   * checkpoints hold the same messages turn after turn, as LangGraph's messages reducer keeps the ones it
+   * does not replace, and serializing them took most of a put's time once threads grew.
+   *
+   * A channel's value is never changed in place (LangGraph changes a channel through its reducer, and saves
+   * what a node changed in place only if the channel gets a new version anyway). Pending writes are not
+   * read from or added to what was written: the reducer gives a message of a write its id in place, after
+   * the write is stored.
+   */
+  async dumpsChannelValue(value: unknown): Promise<[string, Uint8Array]> {
+    if (!Array.isArray(value) || value.length === 0 || !value.every((item) => messages.isBaseMessage(item))) {
+      return this.dumpsTyped(value);
+    }
+    const parts: Uint8Array[] = [];
+    let length = value.length + 1;
+    for (const message of value as messages.BaseMessage[]) {
+      let part = this.written.get(message);
+      if (part === undefined) {
+        part = this._dumps(message);
+        this.written.set(message, part);
+      }
+      parts.push(part);
+      length += part.length;
+    }
+    const bytes = new Uint8Array(length);
+    bytes[0] = OPEN_BRACKET;
+    let at = 1;
+    for (const part of parts) {
+      if (at > 1) bytes[at++] = COMMA;
+      bytes.set(part, at);
+      at += part.length;
+    }
+    bytes[at] = CLOSE_BRACKET;
+    return ['json', bytes];
   }
 }
