@@ -397,7 +397,12 @@ export class RedisSaver extends BaseCheckpointSaver {
         const blob = blobs[i];
         if (!blob) return undefined;
         const { type, body } = typedBody(blob);
-        return type === EMPTY_TYPE ? undefined : [channel, await this.serde.loadsTyped(type, body)];
+        if (type === EMPTY_TYPE) return undefined;
+        const value: unknown =
+          this.serde instanceof FastJsonPlusSerializer
+            ? await this.serde.loadsChannelValue(type, body)
+            : await this.serde.loadsTyped(type, body);
+        return [channel, value];
       }),
     );
     return Object.fromEntries(entries.filter((entry) => entry !== undefined));

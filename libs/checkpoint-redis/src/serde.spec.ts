@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
   AIMessage,
+  type BaseMessage,
   AIMessageChunk,
   ChatMessage,
   FunctionMessage,
@@ -373,5 +374,54 @@ describe('FastJsonPlusSerializer.dumpsChannelValue', () => {
     answer.content = 'changed';
     answer.lc_kwargs.content = 'changed';
     expect(text((await writer.dumpsChannelValue([answer]))[1])).toContain('"content":"first"');
+  });
+});
+
+describe('FastJsonPlusSerializer: a list of messages read back, then grown', () => {
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  const dumpsOf = (writer: FastJsonPlusSerializer) =>
+    jest.spyOn(writer as unknown as { _dumps(value: unknown): Uint8Array }, '_dumps');
+
+  it('is written as the bytes read, then the new messages, and reads back as the grown list', async () => {
+    const stored = await dumped(conversation(3));
+    const writer = new FastJsonPlusSerializer();
+    const read = (await writer.loadsChannelValue('json', stored)) as BaseMessage[];
+    const question = new HumanMessage({ content: 'next', id: 'n' });
+    const answer = new AIMessageChunk({ content: 'ok', id: 'o' });
+    const grown = [...read, question, answer];
+    const dumps = dumpsOf(writer);
+    const [, bytes] = await writer.dumpsChannelValue(grown);
+    expect(dumps).toHaveBeenCalledTimes(2);
+    const expected = `${text(stored).slice(0, -1)},${text(await dumped(question))},${text(await dumped(answer))}]`;
+    expect(text(bytes)).toBe(expected);
+    // What JsonPlusSerializer reads from it is what it reads from what it writes for the grown list.
+    expect(await upstream.loadsTyped('json', bytes)).toStrictEqual(
+      await upstream.loadsTyped('json', await dumped(grown)),
+    );
+  });
+
+  it('is written as read when unchanged', async () => {
+    const stored = await dumped(conversation(2));
+    const writer = new FastJsonPlusSerializer();
+    const read = await writer.loadsChannelValue('json', stored);
+    expect(text((await writer.dumpsChannelValue(read))[1])).toBe(text(stored));
+  });
+
+  it('is serialized whole when a message read was replaced', async () => {
+    const writer = new FastJsonPlusSerializer();
+    const read = (await writer.loadsChannelValue('json', await dumped(conversation(2)))) as BaseMessage[];
+    const replaced = [read[0], new HumanMessage({ content: 'edited', id: read[1].id }), ...read.slice(2)];
+    const dumps = dumpsOf(writer);
+    const [, bytes] = await writer.dumpsChannelValue(replaced);
+    expect(dumps).toHaveBeenCalledTimes(replaced.length);
+    expect(text(bytes)).toBe(text(await dumped(replaced)));
+  });
+
+  it('is not taken from lists read by loadsTyped (pending writes)', async () => {
+    const writer = new FastJsonPlusSerializer();
+    const read = (await writer.loadsTyped('json', await dumped(conversation(1)))) as BaseMessage[];
+    const dumps = dumpsOf(writer);
+    await writer.dumpsChannelValue([...read, new HumanMessage({ content: 'x', id: 'x' })]);
+    expect(dumps).toHaveBeenCalledTimes(read.length + 1);
   });
 });

@@ -147,11 +147,16 @@ function revive(value: unknown): unknown {
  * objects, other LangChain classes, very deep values) are read by `JsonPlusSerializer` itself.
  *
  * It writes as `JsonPlusSerializer` does, and `dumpsChannelValue` writes a list of messages without
- * serializing again the messages it wrote before.
+ * serializing again the messages it wrote before, or read with `loadsChannelValue`: those it writes as
+ * the bytes they were read from, which read back to the same values (a message read back does not always
+ * serialize to the very bytes it was read from: an `undefined` kwarg is left out when read, and a kwarg
+ * set to `undefined` may move to the end).
  */
 export class FastJsonPlusSerializer extends JsonPlusSerializer {
   /** What each message object was written as, within a list of messages that was a channel's value. */
   private readonly written = new WeakMap<messages.BaseMessage, Uint8Array>();
+  /** The list of messages each message object was read in, as a channel's value, with its stored bytes. */
+  private readonly readIn = new WeakMap<messages.BaseMessage, ReadList>();
 
   protected override async _loads(data: string): Promise<unknown> {
     try {
@@ -163,10 +168,25 @@ export class FastJsonPlusSerializer extends JsonPlusSerializer {
   }
 
   /**
-   * `dumpsTyped` (the same bytes) for the value of a channel in a checkpoint. A list of messages is
-   * written message by message, and a message object written before is not serialized again: a thread's
-   * checkpoints hold the same messages turn after turn, as LangGraph's messages reducer keeps the ones it
-   * does not replace, and serializing them took most of a put's time once threads grew.
+   * `loadsTyped` for the value of a channel in a checkpoint. A list of messages is remembered with the
+   * bytes it was read from, so that `dumpsChannelValue` writes the same list, grown by a turn, without
+   * serializing again the messages read.
+   */
+  async loadsChannelValue(type: string, data: Uint8Array): Promise<unknown> {
+    const value: unknown = await this.loadsTyped(type, data);
+    if (type !== 'json' || data[data.length - 1] !== CLOSE_BRACKET || !isMessageList(value)) return value;
+    const read: ReadList = { messages: value, bytes: new Uint8Array(data) };
+    for (const message of value) this.readIn.set(message, read);
+    return value;
+  }
+
+  /**
+   * `dumpsTyped` for the value of a channel in a checkpoint. A list of messages is written message by
+   * message, and a message object written or read before is not serialized again: a thread's checkpoints
+   * hold the same messages turn after turn, as LangGraph's messages reducer keeps the ones it does not
+   * replace, and serializing them took most of a put's time once threads grew. When the list begins with a
+   * whole list read by `loadsChannelValue`, those messages are written as the bytes they were read from;
+   * the others as `JsonPlusSerializer` writes them.
    *
    * A channel's value is never changed in place (LangGraph changes a channel through its reducer, and saves
    * what a node changed in place only if the channel gets a new version anyway). Pending writes are not
@@ -174,23 +194,23 @@ export class FastJsonPlusSerializer extends JsonPlusSerializer {
    * the write is stored.
    */
   async dumpsChannelValue(value: unknown): Promise<[string, Uint8Array]> {
-    if (!Array.isArray(value) || value.length === 0 || !value.every((item) => messages.isBaseMessage(item))) {
-      return this.dumpsTyped(value);
+    if (!isMessageList(value)) return this.dumpsTyped(value);
+    // The list read, without its closing bracket, stands for the messages it holds.
+    let head: Uint8Array = Uint8Array.of(OPEN_BRACKET);
+    let rest = value;
+    const read = this.readIn.get(value[0]);
+    if (read && startsWith(value, read.messages)) {
+      head = read.bytes.subarray(0, read.bytes.length - 1);
+      rest = value.slice(read.messages.length);
     }
-    const parts: Uint8Array[] = [];
-    let length = value.length + 1;
-    for (const message of value as messages.BaseMessage[]) {
-      let part = this.written.get(message);
-      if (part === undefined) {
-        part = this._dumps(message);
-        this.written.set(message, part);
-      }
-      parts.push(part);
-      length += part.length;
-    }
+    const parts = rest.map((message) => this.writtenAs(message));
+    let length = head.length + parts.length + 1;
+    for (const part of parts) length += part.length;
+    // Without a list read, the first message needs no comma before it.
+    if (head.length === 1) length--;
     const bytes = new Uint8Array(length);
-    bytes[0] = OPEN_BRACKET;
-    let at = 1;
+    bytes.set(head);
+    let at = head.length;
     for (const part of parts) {
       if (at > 1) bytes[at++] = COMMA;
       bytes.set(part, at);
@@ -199,4 +219,30 @@ export class FastJsonPlusSerializer extends JsonPlusSerializer {
     bytes[at] = CLOSE_BRACKET;
     return ['json', bytes];
   }
+
+  private writtenAs(message: messages.BaseMessage): Uint8Array {
+    let part = this.written.get(message);
+    if (part === undefined) {
+      part = this._dumps(message);
+      this.written.set(message, part);
+    }
+    return part;
+  }
+}
+
+interface ReadList {
+  messages: messages.BaseMessage[];
+  /** The bytes the list was read from: `[`, the messages, `]`. */
+  bytes: Uint8Array;
+}
+
+function isMessageList(value: unknown): value is messages.BaseMessage[] {
+  return Array.isArray(value) && value.length > 0 && value.every((item) => messages.isBaseMessage(item));
+}
+
+/** Whether `list` holds the very objects of `head`, in order, first. */
+function startsWith(list: unknown[], head: unknown[]): boolean {
+  if (head.length > list.length) return false;
+  for (let i = 0; i < head.length; i++) if (list[i] !== head[i]) return false;
+  return true;
 }
