@@ -27,7 +27,7 @@ export interface RedisSaverOptions {
   keyPrefix?: string;
   /**
    * Defaults to `FastJsonPlusSerializer`: LangGraph's `JsonPlusSerializer` format, with messages read back
-   * without LangChain's `load()`.
+   * without LangChain's `load()`, and a thread's messages not serialized again at every checkpoint.
    */
   serde?: SerializerProtocol;
   /**

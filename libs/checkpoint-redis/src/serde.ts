@@ -143,8 +143,8 @@ function revive(value: unknown): unknown {
  * `JsonPlusSerializer` reads a document with an `await` per value, and each message by serializing it
  * again and handing it to LangChain's `load()`, which walks it once more with an `await` per value: about
  * ten times the cost of the parse. A thread's messages are read back at every turn, so that cost grew with
- * the conversation. Documents holding anything else (`Set`, `Map`, bytes, escaped user
- * objects, other LangChain classes, very deep values) are read by `JsonPlusSerializer` itself.
+ * the conversation. Documents holding anything else (`Set`, `Map`, bytes, escaped user objects, other
+ * LangChain classes, very deep values) are read by `JsonPlusSerializer` itself.
  *
  * It writes as `JsonPlusSerializer` does, and `dumpsChannelValue` writes a list of messages without
  * serializing again the messages it wrote before, or read with `loadsChannelValue`: those it writes as
@@ -195,19 +195,14 @@ export class FastJsonPlusSerializer extends JsonPlusSerializer {
    */
   async dumpsChannelValue(value: unknown): Promise<[string, Uint8Array]> {
     if (!isMessageList(value)) return this.dumpsTyped(value);
-    // The list read, without its closing bracket, stands for the messages it holds.
-    let head: Uint8Array = Uint8Array.of(OPEN_BRACKET);
-    let rest = value;
     const read = this.readIn.get(value[0]);
-    if (read && startsWith(value, read.messages)) {
-      head = read.bytes.subarray(0, read.bytes.length - 1);
-      rest = value.slice(read.messages.length);
-    }
-    const parts = rest.map((message) => this.writtenAs(message));
-    let length = head.length + parts.length + 1;
+    const reused = read !== undefined && startsWith(value, read.messages);
+    // The list read, without its closing bracket, stands for the messages it holds.
+    const head = reused ? read.bytes.subarray(0, read.bytes.length - 1) : Uint8Array.of(OPEN_BRACKET);
+    const parts = (reused ? value.slice(read.messages.length) : value).map((m) => this.writtenAs(m));
+    // The head, each part with the comma before it (none before the first part of a new list), `]`.
+    let length = head.length + parts.length + (reused ? 1 : 0);
     for (const part of parts) length += part.length;
-    // Without a list read, the first message needs no comma before it.
-    if (head.length === 1) length--;
     const bytes = new Uint8Array(length);
     bytes.set(head);
     let at = head.length;
