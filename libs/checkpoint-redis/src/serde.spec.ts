@@ -27,6 +27,13 @@ function generalReads(): jest.SpiedFunction<(data: string) => Promise<unknown>> 
   );
 }
 
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** The messages a writer serializes itself. */
+function dumpsOf(writer: FastJsonPlusSerializer): jest.SpiedFunction<(value: unknown) => Uint8Array> {
+  return jest.spyOn(writer as unknown as { _dumps(value: unknown): Uint8Array }, '_dumps');
+}
+
 afterEach(() => {
   jest.restoreAllMocks();
 });
@@ -320,8 +327,6 @@ describe('FastJsonPlusSerializer', () => {
 });
 
 describe('FastJsonPlusSerializer.dumpsChannelValue', () => {
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
   async function sameAsUpstream(value: unknown, writer = new FastJsonPlusSerializer()): Promise<void> {
     const [type, bytes] = await writer.dumpsChannelValue(value);
     const [upstreamType, upstreamBytes] = await upstream.dumpsTyped(value);
@@ -345,7 +350,7 @@ describe('FastJsonPlusSerializer.dumpsChannelValue', () => {
     const writer = new FastJsonPlusSerializer();
     const history = conversation(5);
     await sameAsUpstream(history, writer);
-    const dumps = jest.spyOn(writer as unknown as { _dumps(value: unknown): Uint8Array }, '_dumps');
+    const dumps = dumpsOf(writer);
     const next = [
       ...history,
       new HumanMessage({ content: 'next', id: 'n' }),
@@ -378,10 +383,6 @@ describe('FastJsonPlusSerializer.dumpsChannelValue', () => {
 });
 
 describe('FastJsonPlusSerializer: a list of messages read back, then grown', () => {
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  const dumpsOf = (writer: FastJsonPlusSerializer) =>
-    jest.spyOn(writer as unknown as { _dumps(value: unknown): Uint8Array }, '_dumps');
-
   it('is written as the bytes read, then the new messages, and reads back as the grown list', async () => {
     const stored = await dumped(conversation(3));
     const writer = new FastJsonPlusSerializer();
