@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { RedisSaver } from '@auxilia/checkpoint-redis';
+import { isBaseMessage } from '@langchain/core/messages';
 import { RuntimeHarness } from './runtime.fixture';
 
 const h = new RuntimeHarness();
@@ -74,5 +75,29 @@ describe('a turn and its checkpoints', () => {
       m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
     );
     expect(texts).toEqual(['One', 'First answer.', 'Two', 'Second answer.', 'Three', 'Third answer.']);
+  });
+});
+
+describe('a turn on a thread that goes on', () => {
+  it('serializes only the messages it adds, however long the thread', async () => {
+    const threadId = randomUUID();
+    h.model.enqueue('First answer.', 'Second answer.', 'Third answer.', 'Fourth answer.');
+    await h.turn('plain', threadId, 'One');
+    await h.turn('plain', threadId, 'Two');
+    await h.turn('plain', threadId, 'Three');
+    const saver = h.fx.saver as RedisSaver;
+    // Each message the checkpoints' lists hold is serialized on its own; a pending write is serialized whole.
+    const serialized = jest.spyOn(saver.serde as unknown as { _dumps(value: unknown): Uint8Array }, '_dumps');
+
+    await h.turn('plain', threadId, 'Four');
+
+    const messages = serialized.mock.calls.map(([value]) => value).filter((value) => isBaseMessage(value));
+    expect(messages.map((m) => m.content)).toEqual(['Four', 'Fourth answer.']);
+    serialized.mockRestore();
+    const texts = (await h.fx.runtime.loadMessages(threadId)).map((m) =>
+      m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
+    );
+    expect(texts).toHaveLength(8);
+    expect(texts.slice(-2)).toEqual(['Four', 'Fourth answer.']);
   });
 });
