@@ -13,6 +13,13 @@ afterEach(() => {
 
 type Reads = { loadTuple(...args: unknown[]): Promise<unknown> };
 
+/** The thread's messages as the client loads them, each by its text. */
+async function textsOf(threadId: string): Promise<string[]> {
+  return (await h.fx.runtime.loadMessages(threadId)).map((m) =>
+    m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
+  );
+}
+
 describe('a turn and its checkpoints', () => {
   it('reads the thread from Redis once: the graph starts from the read that built its input', async () => {
     const threadId = randomUUID();
@@ -27,9 +34,7 @@ describe('a turn and its checkpoints', () => {
     // The graph went on from the handed-over state: the model saw the whole conversation.
     const sent = h.model.requests[before].messages.map((m) => m.content);
     expect(sent).toEqual(expect.arrayContaining(['One', 'First answer.', 'Two']));
-    const texts = (await h.fx.runtime.loadMessages(threadId)).map((m) =>
-      m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
-    );
+    const texts = await textsOf(threadId);
     expect(texts).toEqual(['One', 'First answer.', 'Two', 'Second answer.']);
   });
 
@@ -71,9 +76,7 @@ describe('a turn and its checkpoints', () => {
       expect(await checkpointKeys()).toHaveLength(1);
     }
 
-    const texts = (await h.fx.runtime.loadMessages(threadId)).map((m) =>
-      m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
-    );
+    const texts = await textsOf(threadId);
     expect(texts).toEqual(['One', 'First answer.', 'Two', 'Second answer.', 'Three', 'Third answer.']);
   });
 });
@@ -94,9 +97,7 @@ describe('a turn on a thread that goes on', () => {
     const messages = serialized.mock.calls.map(([value]) => value).filter((value) => isBaseMessage(value));
     expect(messages.map((m) => m.content)).toEqual(['Four', 'Fourth answer.']);
     serialized.mockRestore();
-    const texts = (await h.fx.runtime.loadMessages(threadId)).map((m) =>
-      m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''),
-    );
+    const texts = await textsOf(threadId);
     expect(texts).toHaveLength(8);
     expect(texts.slice(-2)).toEqual(['Four', 'Fourth answer.']);
   });
