@@ -10,7 +10,12 @@ import OpenAI from 'openai';
 import type { UIMessage } from 'ai';
 import { createAgentGraph } from '../libs/agents/src/runtime/approvals';
 import { createChatModel } from '../libs/agents/src/runtime/chat-model';
-import { graphEvents, streamTurn, TURN_DURABILITY } from '../libs/agents/src/runtime/turn-stream';
+import {
+  graphEvents,
+  streamTurn,
+  TURN_DURABILITY,
+  TURN_STREAM_MODE,
+} from '../libs/agents/src/runtime/turn-stream';
 import { ReadHandover } from '../libs/checkpoint-redis/src/read-handover';
 import { RedisSaver } from '../libs/checkpoint-redis/src/redis-saver';
 import { loadConfig, type CheckpointsKept as Keep } from '../libs/core/src/config/config';
@@ -37,7 +42,7 @@ export const LAYERS = [
   },
   {
     name: 'graph',
-    what: 'the agent graph (LangGraph), no checkpointer, its `values` and `messages` events read as the turn reads them',
+    what: 'the agent graph (LangGraph), no checkpointer, its events read as the turn reads them',
   },
   {
     name: 'graph+checkpoints',
@@ -329,7 +334,7 @@ function answerOf(
       { messages: [new HumanMessage(question)] },
       {
         configurable: { thread_id: randomUUID() },
-        streamMode: ['values', 'messages'],
+        streamMode: TURN_STREAM_MODE,
         recursionLimit: 25,
         durability: TURN_DURABILITY,
         signal: new AbortController().signal,

@@ -15,6 +15,7 @@ import {
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import type { ChatOpenAI } from '@langchain/openai';
 import { danglingToolCalls } from './messages';
+import { streamNodeMessages, withReplyChunks } from './step-messages';
 
 /** A tool call waiting for the user's answer, as the stream announced it. */
 export interface PendingApproval {
@@ -73,6 +74,9 @@ export interface AgentGraphParams {
  * resumed run never runs a call twice, and the calls that need no approval have run (and streamed their
  * output) before the run pauses, as the AI SDK client expects of a step awaiting approval. Without tools
  * that need approval it is the plain ReAct loop (`agent` ⇄ `tools`).
+ *
+ * The nodes hand what they stream to the run's `custom` stream mode (`StepMessage`): the model's reply
+ * chunk by chunk, and the tool results and denials they add.
  */
 export function createAgentGraph(params: AgentGraphParams) {
   const { needsApproval } = params;
@@ -81,7 +85,7 @@ export function createAgentGraph(params: AgentGraphParams) {
   const toolNode = new ToolNode(params.tools);
 
   const agent = async (state: State, config: LangGraphRunnableConfig): Promise<Update> => {
-    const response = await model.invoke([system, ...state.messages], config);
+    const response = await model.invoke([system, ...state.messages], withReplyChunks(config));
     return { messages: [response] };
   };
 
@@ -93,10 +97,12 @@ export function createAgentGraph(params: AgentGraphParams) {
     if (runnable.length === 0) return {};
     // The tool node runs every unanswered call of the last AI message: give it only those cleared to run.
     const cleared = new AIMessage({ content: '', tool_calls: runnable });
-    return (await toolNode.invoke({ messages: [cleared] }, config)) as Update;
+    const update = (await toolNode.invoke({ messages: [cleared] }, config)) as Update;
+    streamNodeMessages(config, update.messages);
+    return update;
   };
 
-  const approval = (state: State): Update => {
+  const approval = (state: State, config: LangGraphRunnableConfig): Update => {
     // Reached only with calls `tools` left waiting, i.e. those that need approval; when resuming, those the
     // pause asked about, even if their policy changed since.
     const calls = danglingToolCalls(state.messages).filter((call) => !state.approvals[call.id]);
@@ -128,6 +134,7 @@ export function createAgentGraph(params: AgentGraphParams) {
         decisions[call.id] ?? { approvalId: '', approved: false },
       ]),
     );
+    streamNodeMessages(config, denied);
     return { messages: denied, approvals: answered };
   };
 

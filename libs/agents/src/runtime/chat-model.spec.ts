@@ -44,7 +44,7 @@ describe('createChatModel', () => {
     const chosen: NodeJS.ProcessEnv = { LANGCHAIN_CALLBACKS_BACKGROUND: 'true' };
     awaitCallbacksInPlace(chosen);
     expect(chosen.LANGCHAIN_CALLBACKS_BACKGROUND).toBe('true');
-    // Done on import, so a handler created later (as LangGraph's token handler is, per run) is awaited.
+    // Done on import, so a handler created later (a tracer, per run) is awaited.
     const handler = new (class extends BaseCallbackHandler {
       name = 'any';
     })();

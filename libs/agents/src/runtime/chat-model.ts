@@ -23,11 +23,11 @@ function modelFetch(dispatcher = sharedDispatcher('follow')) {
 
 /**
  * LangChain runs the callbacks that do not ask to be awaited through one queue per process, one at a
- * time, unless this variable is 'false'. LangGraph's token handler is one of them: it carries each model
- * token into the graph's stream, so every token of every run waited behind every callback queued before
- * it, and one slow callback anywhere in the process held all the runs' tokens. Awaited where they are
- * made, tokens reach the stream as the model reads them. A value set in the environment is kept (with
- * LangSmith tracing on, 'false' also makes each run's end wait until its trace is sent).
+ * time, unless this variable is 'false': a handler in that queue waits behind every callback queued
+ * before it, from every run, and one slow callback anywhere in the process holds them all. The handlers
+ * that carry the model's tokens into the stream (`ReplyChunks`, `TakeTurns`) ask to be awaited either
+ * way; this covers any other, such as a tracer. A value set in the environment is kept (with LangSmith
+ * tracing on, 'false' also makes each run's end wait until its trace is sent).
  */
 export function awaitCallbacksInPlace(env: NodeJS.ProcessEnv = process.env): void {
   env.LANGCHAIN_CALLBACKS_BACKGROUND ??= 'false';

@@ -5,7 +5,7 @@ import { DEFAULT_SCRIPTED_MODEL_NAME } from '@auxilia/testing';
 import { createAgentGraph } from './approvals';
 import { createChatModel } from './chat-model';
 import { RuntimeHarness } from './runtime.fixture';
-import { graphEvents, TURN_DURABILITY } from './turn-stream';
+import { graphEvents, TURN_DURABILITY, TURN_STREAM_MODE } from './turn-stream';
 
 const h = new RuntimeHarness();
 beforeAll(() => h.start());
@@ -33,7 +33,7 @@ function eventsOf(threadId: string, signal = new AbortController().signal) {
     { messages: [new HumanMessage('Hi')] },
     {
       configurable: { thread_id: threadId },
-      streamMode: ['values', 'messages'],
+      streamMode: TURN_STREAM_MODE,
       recursionLimit: 10,
       durability: TURN_DURABILITY,
       signal,

@@ -8,6 +8,7 @@ import type { AgentGraph } from './agent-graphs';
 import type { ApprovalAnswer, ApprovalDecisions, PendingApproval } from './approvals';
 import { cancelledResults, danglingToolCalls, REPLY_ID_KEY, turnInput } from './messages';
 import { PartialStep } from './partial-step';
+import { StepMessage } from './step-messages';
 
 const logger = new Logger('AgentRuntime');
 
@@ -18,6 +19,12 @@ const logger = new Logger('AgentRuntime');
  * next to the CPU work around them and the first token came no sooner.
  */
 export const TURN_DURABILITY = 'sync';
+
+/**
+ * The graph's events a turn reads: its state after each step (`values`), and the messages its nodes hand
+ * on (`custom`: `StepMessage`s, read as the `messages` events `@ai-sdk/langchain` maps).
+ */
+export const TURN_STREAM_MODE: ['values', 'custom'] = ['values', 'custom'];
 
 /** A new user message, or the answers to the approvals the thread waits for. */
 export type TurnInput = {
@@ -61,7 +68,7 @@ export interface TurnOptions {
 
 /**
  * One turn as UI message chunks: `start` (with the reply id) → the steps as `@ai-sdk/langchain` maps the
- * graph's `values` + `messages` events → `finish`, or an `error` chunk then `finish`, or `abort` then
+ * graph's `values` and messages events → `finish`, or an `error` chunk then `finish`, or `abort` then
  * `finish` when the signal fires. Never throws.
  */
 export async function* streamTurn(
@@ -90,7 +97,7 @@ export async function* streamTurn(
     before = thread = undefined;
     const events = graphEvents(graph, graphInput, {
       configurable,
-      streamMode: ['values', 'messages'],
+      streamMode: TURN_STREAM_MODE,
       recursionLimit: options.recursionLimit,
       durability: TURN_DURABILITY,
       signal: input.signal,
@@ -269,7 +276,8 @@ class Resumed {
 type GraphOptions = NonNullable<Parameters<AgentGraph['stream']>[1]> & { signal: AbortSignal };
 
 /**
- * The graph's `[mode, payload]` events, read from the graph's own generator. `graph.stream()` hands the
+ * The graph's `[mode, payload]` events, read from the graph's own generator, the `StepMessage`s its nodes
+ * write as `messages` events. `graph.stream()` hands the
  * same events on through two more layers (a generator that re-enters LangChain's async context and races
  * the signal for every event, then a ReadableStream): about a sixth of the graph's CPU per answer, for
  * nothing a turn needs. Their one other duty is kept: a reader that stops early aborts the run, which
@@ -291,7 +299,7 @@ export async function* graphEvents(
   let ended = false;
   try {
     for (let next = await events.next(); !next.done; next = await events.next()) {
-      const event: unknown = next.value;
+      const event = stepMessageEvent(next.value);
       const reasoning = reasoningDelta(event);
       if (reasoning) {
         const [, [chunk, metadata]] = event as [string, [AIMessageChunk, unknown]];
@@ -308,6 +316,12 @@ export async function* graphEvents(
       await events.return(undefined);
     }
   }
+}
+
+function stepMessageEvent(event: unknown): unknown {
+  return Array.isArray(event) && event[0] === 'custom' && event[1] instanceof StepMessage
+    ? event[1].event()
+    : event;
 }
 
 function reasoningDelta(event: unknown): string | undefined {
