@@ -29,7 +29,10 @@ export class StepMessage {
 
 type Writer = (message: BaseMessage) => void;
 
-/** Hands messages to the run's stream, with the node's step; nothing when the run has no stream. */
+/**
+ * Hands messages to the run's stream with the node's step. LangGraph gives every node a writer, which drops
+ * what it is given unless the run reads the `custom` mode; outside a run there is none.
+ */
 function writerOf(config: LangGraphRunnableConfig): Writer | undefined {
   const { writer } = config;
   if (!writer) return undefined;
@@ -47,7 +50,7 @@ export function streamNodeMessages(config: LangGraphRunnableConfig, messages: un
   if (!Array.isArray(messages)) return;
   for (const message of messages) {
     if (!isBaseMessage(message)) continue;
-    if (message.id === undefined) setId(message, randomUUID());
+    if (message.id == null) setId(message, randomUUID());
     write?.(message);
   }
 }

@@ -276,11 +276,11 @@ class Resumed {
 type GraphOptions = NonNullable<Parameters<AgentGraph['stream']>[1]> & { signal: AbortSignal };
 
 /**
- * The graph's `[mode, payload]` events, read from the graph's own generator, the `StepMessage`s its nodes
- * write as `messages` events. `graph.stream()` hands the
- * same events on through two more layers (a generator that re-enters LangChain's async context and races
- * the signal for every event, then a ReadableStream): about a sixth of the graph's CPU per answer, for
- * nothing a turn needs. Their one other duty is kept: a reader that stops early aborts the run, which
+ * The graph's `[mode, payload]` events, read from the graph's own generator; the `StepMessage`s its nodes
+ * write come out as the `messages` events they stand for. `graph.stream()` hands the same events on
+ * through two more layers (a generator that re-enters LangChain's async context and races the signal
+ * for every event, then a ReadableStream): about a sixth of the graph's CPU per answer, for nothing a
+ * turn needs. Their one other duty is kept: a reader that stops early aborts the run, which
  * would otherwise go on to its end while the generator closes.
  *
  * Chat-completions servers send reasoning as `reasoning_content`, which `@ai-sdk/langchain` does not map;
