@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AIMessageChunk, HumanMessage, type BaseMessage } from '@langchain/core/messages';
-import { DEFAULT_SCRIPTED_MODEL_NAME } from '@auxilia/testing';
-import { createAgentGraph } from './approvals';
-import { createChatModel } from './chat-model';
+import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
 import { RuntimeHarness } from './runtime.fixture';
 import { graphEvents, TURN_DURABILITY, TURN_STREAM_MODE } from './turn-stream';
 
@@ -11,25 +8,9 @@ const h = new RuntimeHarness();
 beforeAll(() => h.start());
 afterAll(() => h.close());
 
-function graph() {
-  const llm = createChatModel({
-    model: DEFAULT_SCRIPTED_MODEL_NAME,
-    apiKey: 'test',
-    baseURL: h.model.baseURL,
-    maxRetries: 0,
-  });
-  return createAgentGraph({
-    llm,
-    tools: [],
-    prompt: 'Be brief.',
-    checkpointer: h.fx.saver,
-    needsApproval: new Set(),
-  });
-}
-
 function eventsOf(threadId: string, signal = new AbortController().signal) {
   return graphEvents(
-    graph(),
+    h.graph(),
     { messages: [new HumanMessage('Hi')] },
     {
       configurable: { thread_id: threadId },
@@ -39,11 +20,6 @@ function eventsOf(threadId: string, signal = new AbortController().signal) {
       signal,
     },
   );
-}
-
-async function storedMessages(threadId: string): Promise<BaseMessage[]> {
-  const state = await graph().getState({ configurable: { thread_id: threadId } });
-  return (state.values as { messages?: BaseMessage[] }).messages ?? [];
 }
 
 describe('graphEvents', () => {
@@ -64,7 +40,7 @@ describe('graphEvents', () => {
     expect(rest.join('')).toBe('Hello');
     expect(events[0][0]).toBe('values');
     expect(events.at(-1)?.[0]).toBe('values');
-    expect((await storedMessages(threadId)).map((m) => m.text)).toEqual(['Hi', 'Hello']);
+    expect((await h.storedMessages(threadId)).map((m) => m.text)).toEqual(['Hi', 'Hello']);
   });
 
   it('stops the run when its reader stops early', async () => {
@@ -75,7 +51,7 @@ describe('graphEvents', () => {
       if ((event as [string])[0] === 'messages') break;
     }
     // Left to run, the model's answer would have been stored as the agent's step.
-    expect((await storedMessages(threadId)).map((m) => m.getType())).toEqual(['human']);
+    expect((await h.storedMessages(threadId)).map((m) => m.getType())).toEqual(['human']);
   });
 
   it("ends with an error when the caller's signal fires", async () => {
@@ -88,6 +64,6 @@ describe('graphEvents', () => {
       }
     })();
     await expect(read).rejects.toThrow();
-    expect((await storedMessages(threadId)).map((m) => m.getType())).toEqual(['human']);
+    expect((await h.storedMessages(threadId)).map((m) => m.getType())).toEqual(['human']);
   });
 });

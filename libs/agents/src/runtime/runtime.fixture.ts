@@ -16,11 +16,15 @@ import {
 import type { RedisSaver } from '@auxilia/checkpoint-redis';
 import { loadConfig, ProblemException, RedisKeys, type AppConfig } from '@auxilia/core';
 import { listAllTools } from '@auxilia/mcp-servers';
+import type { BaseMessage } from '@langchain/core/messages';
+import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { Agent } from '../agent.dto';
 import type { AgentsService } from '../agents.service';
 import { threadCheckpointer } from '../checkpointer';
 import { McpGateway } from '../mcp-gateway';
 import { AgentRuntime } from './agent-runtime';
+import { createAgentGraph, type AgentGraphParams } from './approvals';
+import { createChatModel } from './chat-model';
 
 /** An AgentRuntime on real Redis and real upstreams, with an in-memory agent list and MCP clients. */
 export class RuntimeFixture {
@@ -150,5 +154,33 @@ export class RuntimeHarness {
 
   build(chunks: UIMessageChunk[]): Promise<UIMessage | undefined> {
     return buildMessage(chunks);
+  }
+
+  /** The model client as the service builds it, on the scripted model. */
+  chatModel() {
+    return createChatModel({
+      model: DEFAULT_SCRIPTED_MODEL_NAME,
+      apiKey: 'test',
+      baseURL: this.model.baseURL,
+      maxRetries: 0,
+    });
+  }
+
+  /** The agent graph on the scripted model and the fixture's checkpointer, without tools unless given. */
+  graph(options: Partial<Pick<AgentGraphParams, 'tools' | 'prompt' | 'needsApproval'>> = {}) {
+    return createAgentGraph({
+      llm: this.chatModel(),
+      tools: [] as StructuredToolInterface[],
+      prompt: 'Be brief.',
+      checkpointer: this.fx.saver,
+      needsApproval: new Set<string>(),
+      ...options,
+    });
+  }
+
+  /** The messages a thread's latest checkpoint holds. */
+  async storedMessages(threadId: string): Promise<BaseMessage[]> {
+    const state = await this.graph().getState({ configurable: { thread_id: threadId } });
+    return (state.values as { messages?: BaseMessage[] }).messages ?? [];
   }
 }

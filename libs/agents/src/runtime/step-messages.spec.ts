@@ -7,8 +7,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { toUIMessageStream } from '@ai-sdk/langchain';
 import type { UIMessageChunk } from 'ai';
 import { DEFAULT_SCRIPTED_MODEL_NAME, type ScriptedTurn } from '@auxilia/testing';
-import { createAgentGraph, type ApprovalDecisions } from './approvals';
-import { createChatModel } from './chat-model';
+import type { ApprovalDecisions } from './approvals';
 import { danglingToolCalls } from './messages';
 import { RuntimeHarness } from './runtime.fixture';
 import { ReplyChunks, StepMessage } from './step-messages';
@@ -21,26 +20,11 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-function model() {
-  return createChatModel({
-    model: DEFAULT_SCRIPTED_MODEL_NAME,
-    apiKey: 'test',
-    baseURL: h.model.baseURL,
-    maxRetries: 0,
-  });
-}
-
 async function graphWithTools(needsApproval: string[] = []) {
   const client = h.fx.clients.get('everything');
   if (!client) throw new Error('no everything client');
   const tools = await loadMcpTools('everything', client, { throwOnLoadError: false });
-  return createAgentGraph({
-    llm: model(),
-    tools,
-    prompt: 'Use tools.',
-    checkpointer: h.fx.saver,
-    needsApproval: new Set(needsApproval),
-  });
+  return h.graph({ tools, prompt: 'Use tools.', needsApproval: new Set(needsApproval) });
 }
 
 type Graph = Awaited<ReturnType<typeof graphWithTools>>;
@@ -83,10 +67,6 @@ function numberedIds(chunks: UIMessageChunk[]): unknown[] {
     return out;
   });
 }
-
-const stored = async (graph: Graph, threadId: string) =>
-  ((await graph.getState({ configurable: { thread_id: threadId } })).values as { messages: BaseMessage[] })
-    .messages;
 
 /** What a thread holds, without ids (the two runs' messages differ there): each message's type and text. */
 const contents = (messages: BaseMessage[]) => messages.map((m) => [m.getType(), m.text]);
@@ -146,15 +126,15 @@ describe("the turn's stream of the graph's messages", () => {
     const { turn, langgraph } = await bothWays(graph, [{ turns, input: ask('Go') }]);
     expect(turn.chunks.some((c) => c.type === 'text-delta')).toBe(true);
     expect(numberedIds(turn.chunks)).toEqual(numberedIds(langgraph.chunks));
-    expect(contents(await stored(graph, turn.threadId))).toEqual(
-      contents(await stored(graph, langgraph.threadId)),
+    expect(contents(await h.storedMessages(turn.threadId))).toEqual(
+      contents(await h.storedMessages(langgraph.threadId)),
     );
   });
 
   it("maps a step paused for approval, then a denial and the answer, as LangGraph's messages mode does", async () => {
     const graph = await graphWithTools(['get-sum']);
     const resume = async (threadId: string): Promise<Parameters<Graph['stream']>[0]> => {
-      const sum = danglingToolCalls(await stored(graph, threadId)).find((c) => c.name === 'get-sum');
+      const sum = danglingToolCalls(await h.storedMessages(threadId)).find((c) => c.name === 'get-sum');
       if (!sum) throw new Error('no get-sum call waits');
       const decisions: ApprovalDecisions = {
         [sum.id]: { approvalId: 'approval-1', approved: false, reason: 'Not now' },
@@ -172,8 +152,8 @@ describe("the turn's stream of the graph's messages", () => {
     const outputs = turn.chunks.filter((c) => c.type.startsWith('tool-output'));
     expect(outputs.map((c) => c.type)).toEqual(['tool-output-available', 'tool-output-error']);
     expect(numberedIds(turn.chunks)).toEqual(numberedIds(langgraph.chunks));
-    expect(contents(await stored(graph, turn.threadId))).toEqual(
-      contents(await stored(graph, langgraph.threadId)),
+    expect(contents(await h.storedMessages(turn.threadId))).toEqual(
+      contents(await h.storedMessages(langgraph.threadId)),
     );
   });
 });
@@ -191,7 +171,9 @@ describe('ReplyChunks', () => {
   it("writes the reply's chunks as the model reads them, with the reply's id and the node's step", async () => {
     const { out, config } = written();
     h.model.enqueue({ text: ['One', ' two', ' three'], delayMs: 5 });
-    const reply = await model().invoke([new HumanMessage('Count')], { callbacks: [new ReplyChunks(config)] });
+    const reply = await h
+      .chatModel()
+      .invoke([new HumanMessage('Count')], { callbacks: [new ReplyChunks(config)] });
     expect(out.length).toBeGreaterThan(1);
     expect(out.every((m) => m instanceof StepMessage && m.step === 3)).toBe(true);
     expect(out.map((m) => m.message.text).join('')).toBe('One two three');
@@ -221,13 +203,7 @@ describe('ReplyChunks', () => {
     });
     h.model.enqueue('Plain.');
     // No `custom` stream mode: the nodes have no writer.
-    const graph = createAgentGraph({
-      llm: model(),
-      tools: [],
-      prompt: 'Be brief.',
-      checkpointer: h.fx.saver,
-      needsApproval: new Set(),
-    });
+    const graph = h.graph();
     const result = await graph.invoke(
       { messages: [new HumanMessage('Hi')] },
       { configurable: { thread_id: randomUUID() } },
