@@ -15,6 +15,7 @@ import {
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import type { ChatOpenAI } from '@langchain/openai';
 import { danglingToolCalls } from './messages';
+import { lightRunContexts } from './run-context';
 import { streamNodeMessages, withReplyChunks } from './step-messages';
 
 /** A tool call waiting for the user's answer, as the stream announced it. */
@@ -79,6 +80,7 @@ export interface AgentGraphParams {
  * chunk by chunk, and the tool results and denials they add.
  */
 export function createAgentGraph(params: AgentGraphParams) {
+  lightRunContexts();
   const { needsApproval } = params;
   const model = params.llm.bindTools(params.tools);
   const system = new SystemMessage(params.prompt);
