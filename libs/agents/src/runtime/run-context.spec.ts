@@ -24,6 +24,16 @@ class Named extends BaseCallbackHandler {
   }
 }
 
+type Store = { constructor: { name: string }; tracingEnabled?: unknown; extra?: Record<symbol, unknown> };
+
+/** What `runWithConfig` leaves in the async context for the code a runnable calls. */
+function storeInside(config: { callbacks?: Callbacks; metadata?: Record<string, unknown> }): Store {
+  return AsyncLocalStorageProviderSingleton.runWithConfig(
+    config,
+    () => AsyncLocalStorageProviderSingleton.getInstance().getStore() as Store,
+  );
+}
+
 /** What the code a runnable calls reads of the async context `runWithConfig` opens for it. */
 function seenInside(config: { callbacks?: Callbacks; metadata?: Record<string, unknown> }) {
   return AsyncLocalStorageProviderSingleton.runWithConfig(config, () => {
@@ -64,13 +74,11 @@ describe('lightRunContexts', () => {
   it("replaces what LangChain's own runWithConfig does when nothing traces: a RunTree, tracing off, carrying the config", () => {
     restoreRunContexts();
     const config = { metadata: { a: 1 } };
-    const store = AsyncLocalStorageProviderSingleton.runWithConfig(config, () =>
-      AsyncLocalStorageProviderSingleton.getInstance().getStore(),
-    ) as { constructor: { name: string }; tracingEnabled: boolean; extra: Record<symbol, unknown> };
+    const store = storeInside(config);
     // If LangChain changes this, RunContext no longer stands for what it replaces.
     expect(store.constructor.name).toBe('RunTree');
     expect(store.tracingEnabled).toBe(false);
-    expect(store.extra[CHILD_CONFIG]).toBe(config);
+    expect(store.extra?.[CHILD_CONFIG]).toBe(config);
   });
 
   it('gives the code a runnable calls what LangChain gives it: the config, tracing off, the context variables', () => {
@@ -93,20 +101,14 @@ describe('lightRunContexts', () => {
     const replaced = AsyncLocalStorageProviderSingleton.runWithConfig;
     expect(lightRunContexts()).toBe(true);
     expect(AsyncLocalStorageProviderSingleton.runWithConfig).toBe(replaced);
-    const store = AsyncLocalStorageProviderSingleton.runWithConfig({}, () =>
-      AsyncLocalStorageProviderSingleton.getInstance().getStore(),
-    );
-    expect(store).toBeInstanceOf(RunContext);
+    expect(storeInside({})).toBeInstanceOf(RunContext);
   });
 
   it('keeps LangChain’s way for a run whose callbacks hold a LangSmith tracer', () => {
     expect(lightRunContexts()).toBe(true);
     const tracer = new LangChainTracer();
     for (const callbacks of [[tracer], CallbackManager.fromHandlers(tracer)]) {
-      const store = AsyncLocalStorageProviderSingleton.runWithConfig({ callbacks }, () =>
-        AsyncLocalStorageProviderSingleton.getInstance().getStore(),
-      ) as { constructor: { name: string } };
-      expect(store.constructor.name).toBe('RunTree');
+      expect(storeInside({ callbacks }).constructor.name).toBe('RunTree');
     }
   });
 
