@@ -2,7 +2,6 @@ import { ChatOpenAI } from '@langchain/openai';
 import type { Dispatcher } from 'undici';
 import { outsideCallers, requestFetch, sharedDispatcher } from '@auxilia/core';
 import { joinedDeltas } from './joined-deltas';
-import { TakeTurns } from './take-turns';
 
 export interface ModelSettings {
   model: string;
@@ -24,10 +23,10 @@ function modelFetch(dispatcher = sharedDispatcher('follow')) {
 /**
  * LangChain runs the callbacks that do not ask to be awaited through one queue per process, one at a
  * time, unless this variable is 'false': a handler in that queue waits behind every callback queued
- * before it, from every run, and one slow callback anywhere in the process holds them all. The handlers
- * that carry the model's tokens into the stream (`ReplyChunks`, `TakeTurns`) ask to be awaited either
- * way; this covers any other, such as a tracer. A value set in the environment is kept (with LangSmith
- * tracing on, 'false' also makes each run's end wait until its trace is sent).
+ * before it, from every run, and one slow callback anywhere in the process holds them all. The handler
+ * that carries the model's tokens into the stream (`ReplyChunks`) asks to be awaited either way; this
+ * covers any other, such as a tracer. A value set in the environment is kept (with LangSmith tracing
+ * on, 'false' also makes each run's end wait until its trace is sent).
  */
 export function awaitCallbacksInPlace(env: NodeJS.ProcessEnv = process.env): void {
   env.LANGCHAIN_CALLBACKS_BACKGROUND ??= 'false';
@@ -45,6 +44,5 @@ export function createChatModel(settings: ModelSettings): ChatOpenAI {
     streaming: true,
     streamUsage: true,
     maxRetries: settings.maxRetries,
-    callbacks: [new TakeTurns()],
   });
 }

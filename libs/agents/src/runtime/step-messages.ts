@@ -3,6 +3,7 @@ import { BaseCallbackHandler, type HandleLLMNewTokenCallbackFields } from '@lang
 import { AIMessageChunk, isBaseMessage, type BaseMessage } from '@langchain/core/messages';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { takeTurn } from './take-turns';
 
 /**
  * A message, or a chunk of one, that a node of the agent hands to the turn's stream through LangGraph's
@@ -58,9 +59,14 @@ export function streamNodeMessages(config: LangGraphRunnableConfig, messages: un
 /**
  * The model call's handler: hands each chunk of the reply to the stream as the model reads it, or the
  * whole reply when the model did not stream. Its chunks carry the ids LangGraph's `messages` mode gives
- * them: the model's id, else `run-<model run id>`, one id for the whole reply. It also asks for the
- * streamed call (`lc_prefer_streaming`), so that `invoke` streams even when no one reads the stream,
- * rather than take the path that counts the prompt's tokens with a tokenizer fetched online.
+ * them: the model's id, else `run-<model run id>`, one id for the whole reply. Between chunks it lets
+ * the event loop turn once they have held it for their budget (`takeTurn`): the model awaits it before
+ * reading on. It also asks for the streamed call (`lc_prefer_streaming`), so that `invoke` streams even
+ * when no one reads the stream, rather than take the path that counts the prompt's tokens with a
+ * tokenizer fetched online.
+ *
+ * One handler does both: the callback manager's work for each chunk (a call and its promises per
+ * handler) is paid once.
  */
 export class ReplyChunks extends BaseCallbackHandler {
   name = 'ReplyChunks';
@@ -82,16 +88,18 @@ export class ReplyChunks extends BaseCallbackHandler {
     _parentRunId?: string,
     _tags?: string[],
     fields?: HandleLLMNewTokenCallbackFields,
-  ): void {
+  ): Promise<void> | undefined {
     this.streamed = true;
-    if (!this.write) return;
-    const chunk = fields?.chunk as { message?: unknown } | undefined;
-    const message = isBaseMessage(chunk?.message) ? chunk.message : new AIMessageChunk({ content: token });
-    let id = message.id;
-    if (id == null || id === `run-${runId}`) id = this.id ?? id ?? `run-${runId}`;
-    this.id ??= id;
-    if (id !== message.id) setId(message, id);
-    this.write(message);
+    if (this.write) {
+      const chunk = fields?.chunk as { message?: unknown } | undefined;
+      const message = isBaseMessage(chunk?.message) ? chunk.message : new AIMessageChunk({ content: token });
+      let id = message.id;
+      if (id == null || id === `run-${runId}`) id = this.id ?? id ?? `run-${runId}`;
+      this.id ??= id;
+      if (id !== message.id) setId(message, id);
+      this.write(message);
+    }
+    return takeTurn();
   }
 
   override handleLLMEnd(output: LLMResult): void {

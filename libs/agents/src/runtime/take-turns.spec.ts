@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createChatModel } from './chat-model';
-import { MIN_TOKEN_BUDGET_MS, TakeTurns, TOKEN_BUDGET_MS, TURN_BUDGET_MS } from './take-turns';
+import { ReplyChunks, withReplyChunks } from './step-messages';
+import { MIN_TOKEN_BUDGET_MS, takeTurn, TOKEN_BUDGET_MS, TURN_BUDGET_MS } from './take-turns';
 
 /** Keeps the thread busy, as working through a token does. */
 function work(ms: number): void {
@@ -8,24 +8,22 @@ function work(ms: number): void {
   while (performance.now() < until);
 }
 
-describe('TakeTurns', () => {
+describe('takeTurn', () => {
   it('lets the event loop turn while a burst of tokens is worked through', async () => {
-    const handler = new TakeTurns();
     const tokens = 40;
     let turnedAt = -1;
     let i = 0;
     setImmediate(() => (turnedAt = i));
     for (; i < tokens; i++) {
       work(TOKEN_BUDGET_MS / 4);
-      await handler.handleLLMNewToken();
+      await takeTurn();
     }
-    // Without the handler the loop would only turn once all tokens were done.
+    // Without giving way the loop would only turn once all tokens were done.
     expect(turnedAt).toBeGreaterThanOrEqual(0);
     expect(turnedAt).toBeLessThan(tokens);
   });
 
   it('shares one turn among many answers instead of giving each its whole budget', async () => {
-    const handler = new TakeTurns();
     const answers = 40;
     const tokens = 60;
     const tokenMs = TOKEN_BUDGET_MS / 20;
@@ -45,7 +43,7 @@ describe('TakeTurns', () => {
         for (let i = 0; i < tokens; i++) {
           work(tokenMs);
           sinceTurn++;
-          await handler.handleLLMNewToken();
+          await takeTurn();
         }
         done++;
       }),
@@ -59,15 +57,17 @@ describe('TakeTurns', () => {
     expect(mostInATurn).toBeLessThan(((answers * TOKEN_BUDGET_MS) / tokenMs) * 0.5);
   });
 
-  it('is awaited by the model between tokens', () => {
-    const model = createChatModel({
-      model: 'm',
-      apiKey: 'k',
-      baseURL: 'http://127.0.0.1:1/v1',
-      maxRetries: 0,
-    });
-    const handlers = Array.isArray(model.callbacks) ? model.callbacks : [];
-    const takeTurns = handlers.find((h) => h instanceof TakeTurns);
-    expect(takeTurns?.awaitHandlers).toBe(true);
+  it("is what the model call's handler hands back for each chunk, a handler the model awaits", async () => {
+    const [handler] = withReplyChunks({}).callbacks as ReplyChunks[];
+    expect(handler).toBeInstanceOf(ReplyChunks);
+    expect(handler.awaitHandlers).toBe(true);
+    // Past the budget, the chunk's call hands back the wait for the loop's next turn.
+    work(TOKEN_BUDGET_MS * 2);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const wait = handler.handleLLMNewToken('a', { prompt: 0, completion: 0 }, 'run-1');
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    expect(turned).toBe(true);
   });
 });

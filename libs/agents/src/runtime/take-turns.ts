@@ -1,5 +1,4 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 
 /** How long a model's tokens may be worked through before the event loop is let turn. */
 export const TOKEN_BUDGET_MS = 1;
@@ -17,28 +16,27 @@ let since = performance.now();
 let waiting = 0;
 
 /**
- * Lets the event loop turn between a model's tokens once they have held it for their budget. A model
- * that sends tokens faster than they are worked through (a burst read in one go) would otherwise be
- * worked through whole in one turn: its first token would reach the client only after its last had been
- * processed, and every other run would wait as long. The answers that gave way all go on in the loop's
- * next turn, so each gets `TURN_BUDGET_MS` shared among them (at most `TOKEN_BUDGET_MS`, at least
- * `MIN_TOKEN_BUDGET_MS`). Awaited by the model between tokens, as the callback manager awaits handlers
- * that ask for it.
+ * Lets the event loop turn between a model's tokens once they have held it for their budget: a promise
+ * to await then, nothing otherwise. A model that sends tokens faster than they are worked through (a
+ * burst read in one go) would otherwise be worked through whole in one turn: its first token would reach
+ * the client only after its last had been processed, and every other run would wait as long. The
+ * answers that gave way all go on in the loop's next turn, so each gets `TURN_BUDGET_MS` shared among
+ * them (at most `TOKEN_BUDGET_MS`, at least `MIN_TOKEN_BUDGET_MS`). The model call's handler
+ * (`ReplyChunks`) returns it for each token, and the model awaits it before reading the next.
  */
-export class TakeTurns extends BaseCallbackHandler {
-  name = 'TakeTurns';
-  override awaitHandlers = true;
+export function takeTurn(): Promise<void> | undefined {
+  if (performance.now() - since < tokenBudget()) return undefined;
+  return giveWay();
+}
 
-  override async handleLLMNewToken(): Promise<void> {
-    if (performance.now() - since < tokenBudget()) return;
-    waiting++;
-    try {
-      await nextTurn();
-    } finally {
-      waiting--;
-    }
-    since = performance.now();
+async function giveWay(): Promise<void> {
+  waiting++;
+  try {
+    await nextTurn();
+  } finally {
+    waiting--;
   }
+  since = performance.now();
 }
 
 function tokenBudget(): number {
