@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import OpenAI from 'openai';
+import { requestFetch, sharedDispatcher } from '@auxilia/core';
 import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
 import { createChatModel } from './chat-model';
 import { joinedDeltas, joinTextDeltas } from './joined-deltas';
@@ -308,6 +309,19 @@ describe('joinTextDeltas', () => {
     expect(src.cancelled()).toBe('gone');
   });
 
+  it('reads a stream it cannot see the source of as it comes, whatever the interval', async () => {
+    const src = source();
+    const reader = joinTextDeltas(src.stream, 600_000).getReader();
+    const decoder = new TextDecoder();
+    src.push(opening);
+    await reader.read();
+    // Waiting out the interval would outlast the test's time limit.
+    for (const token of [' a', ' b']) {
+      setTimeout(() => src.push(text(token)), 5);
+      expect(decoder.decode((await reader.read()).value)).toBe(text(token));
+    }
+  });
+
   it('cancels its source when cancelled', async () => {
     const src = source();
     const reader = joinTextDeltas(src.stream).getReader();
@@ -427,6 +441,92 @@ describe('joinedDeltas', () => {
       expect(message?.usage_metadata).toMatchObject({ input_tokens: 5, output_tokens: 20, total_tokens: 25 });
       expect(message?.response_metadata).toMatchObject({ finish_reason: 'stop' });
       expect(withText).toBeLessThan(tokens.length);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('gives ChatOpenAI as the service builds it a chunk per read interval from a model sending a token every 2 ms', async () => {
+    const model = await startScriptedModel();
+    try {
+      const tokens = Array.from({ length: 100 }, (_, i) => ` t${i}`);
+      model.enqueue({ text: tokens, delayMs: 2 });
+      const llm = createChatModel({
+        model: DEFAULT_SCRIPTED_MODEL_NAME,
+        apiKey: 'test',
+        baseURL: model.baseURL,
+        maxRetries: 0,
+      });
+      let message: Awaited<ReturnType<typeof llm.invoke>> | undefined;
+      let withText = 0;
+      for await (const chunk of await llm.stream('Hi')) {
+        if (chunk.content !== '') withText++;
+        message = message ? message.concat(chunk) : chunk;
+      }
+      expect(message?.content).toBe(tokens.join(''));
+      // About 200 ms of tokens: as they come for the first READ_INTERVAL_MS, then a chunk per interval.
+      expect(withText).toBeLessThanOrEqual(tokens.length / 4);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('gives ChatOpenAI each token of a model slower than the read interval as it comes', async () => {
+    const model = await startScriptedModel();
+    try {
+      const tokens = [' a', ' b', ' c', ' d'];
+      model.enqueue({ text: tokens, delayMs: 60 });
+      const llm = createChatModel({
+        model: DEFAULT_SCRIPTED_MODEL_NAME,
+        apiKey: 'test',
+        baseURL: model.baseURL,
+        maxRetries: 0,
+      });
+      const texts: unknown[] = [];
+      for await (const chunk of await llm.stream('Hi')) if (chunk.content !== '') texts.push(chunk.content);
+      expect(texts).toEqual(tokens);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('reads an answer as it comes until it has gone on for the interval after its first text', async () => {
+    const model = await startScriptedModel();
+    try {
+      const tokens = [' a', ' b', ' c'];
+      model.enqueue({ text: tokens, delayMs: 5, firstChunkDelayMs: 0 });
+      // Holding a read for the interval would outlast the test's time limit.
+      const fetch = joinedDeltas(requestFetch(sharedDispatcher('follow'), 'follow'), 600_000);
+      const client = new OpenAI({ apiKey: 'test', baseURL: model.baseURL, maxRetries: 0, fetch });
+      const stream = client.chat.completions.stream({
+        model: DEFAULT_SCRIPTED_MODEL_NAME,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      const completion = await stream.finalChatCompletion();
+      expect(completion.choices[0].message.content).toBe(tokens.join(''));
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('stops a model call aborted while its next read waits out the interval', async () => {
+    const model = await startScriptedModel();
+    try {
+      model.enqueue({ text: Array.from({ length: 20 }, (_, i) => ` t${i}`), delayMs: 2 });
+      const llm = createChatModel({
+        model: DEFAULT_SCRIPTED_MODEL_NAME,
+        apiKey: 'test',
+        baseURL: model.baseURL,
+        maxRetries: 0,
+      });
+      const abort = new AbortController();
+      const read = async () => {
+        for await (const chunk of await llm.stream('Hi', { signal: abort.signal })) {
+          // Right after the first text: the next read waits out the interval.
+          if (chunk.content !== '') abort.abort();
+        }
+      };
+      await expect(read()).rejects.toThrow(/abort/i);
     } finally {
       await model.close();
     }

@@ -1,5 +1,5 @@
 import { setImmediate, setTimeout } from 'node:timers/promises';
-import type { Fetch } from '@auxilia/core';
+import { bytesAtHand, type Fetch } from '@auxilia/core';
 
 /** Keys a text chunk's `delta` may have: its text, its role, and a refusal that is empty. */
 const TEXT_KEYS = new Set(['content', 'role', 'refusal']);
@@ -29,14 +29,21 @@ interface Piece {
 }
 
 /**
+ * Once an answer's first text has gone on, the reads that wait for the model are spaced this far apart:
+ * what the model sends in between is read together and goes on as one chunk. The run log writes deltas
+ * this far apart too (`WRITE_INTERVAL_MS`), so the client sees the text in the same steps.
+ */
+export const READ_INTERVAL_MS = 20;
+
+/**
  * `fetch` whose streamed chat completions (`text/event-stream` answers) go through `joinTextDeltas`.
  * Every other answer is handed on as it came.
  */
-export function joinedDeltas(fetch: Fetch): Fetch {
+export function joinedDeltas(fetch: Fetch, intervalMs = READ_INTERVAL_MS): Fetch {
   return async (input, init) => {
     const res = await fetch(input, init);
     if (!res.body || !/^text\/event-stream\b/i.test(res.headers.get('content-type') ?? '')) return res;
-    return new Response(joinTextDeltas(res.body), {
+    return new Response(joinTextDeltas(res.body, intervalMs), {
       status: res.status,
       statusText: res.statusText,
       headers: res.headers,
@@ -53,18 +60,25 @@ export function joinedDeltas(fetch: Fetch): Fetch {
  * message where it did that for every token: a model that sends tokens faster than the service reads them
  * costs the service per read, not per token.
  *
- * Nothing waits for a later read: what a read completes is handed on at once, and an event it leaves
- * incomplete follows with the read that completes it, as any reader of the stream would see it. Only the
- * answer's first text (or reasoning) goes on alone: what came after it in its read is handed on once the
- * event loop has polled for I/O (`afterPoll`), so that the first token's way to the client (its run log
- * write, whose reply the loop must read) is not held behind the rest of the answer and the end of its
- * step.
+ * Only the answer's first text (or reasoning) goes on alone: what came after it in its read is handed on
+ * once the event loop has polled for I/O (`afterPoll`), so that the first token's way to the client (its
+ * run log write, whose reply the loop must read) is not held behind the rest of the answer and the end
+ * of its step. An answer fetched with `requestFetch` that goes on for `intervalMs` after its first text
+ * is then read at a pace: what has come is read at once, but a read that would wait for the model less
+ * than `intervalMs` after the last chunk went on first waits out the interval, then takes everything that
+ * came meanwhile in one read. A model that sends a token every few milliseconds then costs a chunk per
+ * interval, not one per token; one slower than the interval is read as before, and an answer that comes
+ * in one burst is not held. Any other stream is read as it comes. An event a read leaves incomplete
+ * follows with the read that completes it.
  *
  * Every other event (a tool call's start after another's arguments, a finish reason, usage, errors,
  * comments, `[DONE]`) is written again as it came and ends the run of chunks before it. A stream whose
  * lines end in `\r` is handed on as it came.
  */
-export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+export function joinTextDeltas(
+  body: ReadableStream<Uint8Array>,
+  intervalMs = READ_INTERVAL_MS,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   /** The start of an event that the reads so far have not completed. */
   let tail: Uint8Array | null = null;
@@ -72,6 +86,28 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
   let later = '';
   let textSeen = false;
   let asItCame = false;
+  /** When a chunk last went on, once the first text had. */
+  let handedAt = -Infinity;
+  /** When the first text went on. */
+  let firstAt = Infinity;
+  /**
+   * The next read. Once the answer has gone on for `intervalMs` after its first text, a read that would
+   * wait for the model (nothing of the answer at hand) within `intervalMs` of the last chunk first waits
+   * out the interval.
+   */
+  const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    const now = performance.now();
+    const rest = handedAt + intervalMs - now;
+    if (rest > 0 && now - firstAt >= intervalMs && bytesAtHand(body) === 0) await setTimeout(rest);
+    return reader.read();
+  };
+  const handOn = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    if (textSeen) {
+      handedAt = performance.now();
+      firstAt = Math.min(firstAt, handedAt);
+    }
+    controller.enqueue(bytes);
+  };
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -79,10 +115,10 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
           const out = later;
           later = '';
           await afterPoll();
-          return controller.enqueue(encoder.encode(out));
+          return handOn(controller, encoder.encode(out));
         }
         for (;;) {
-          const { done, value } = await reader.read();
+          const { done, value } = await next();
           if (done) {
             if (tail) controller.enqueue(tail);
             tail = null;
@@ -100,11 +136,11 @@ export function joinTextDeltas(body: ReadableStream<Uint8Array>): ReadableStream
           if (events === 0) continue;
           const complete = bytes.subarray(0, end);
           // One event after the first text: nothing to join it with.
-          if (textSeen && events === 1) return controller.enqueue(complete);
+          if (textSeen && events === 1) return handOn(controller, complete);
           const joined = joinEvents(decoder.decode(complete), !textSeen);
           textSeen ||= joined.textSeen;
           later = joined.later;
-          return controller.enqueue(encoder.encode(joined.out));
+          return handOn(controller, encoder.encode(joined.out));
         }
       },
       cancel(reason) {

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import type { Dispatcher } from 'undici';
-import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
-import { requestDispatcher, requestFetch } from './request-fetch';
+import { DEFAULT_SCRIPTED_MODEL_NAME, eventually, startScriptedModel } from '@auxilia/testing';
+import { bytesAtHand, requestDispatcher, requestFetch } from './request-fetch';
 
 interface Seen {
   method?: string;
@@ -87,6 +87,28 @@ describe('requestFetch', () => {
     for (let r = await reader.read(); !r.done; r = await reader.read())
       rest += new TextDecoder().decode(r.value);
     expect(rest).toBe('data: two\n\n');
+  });
+
+  it('tells how much of a body has come and waits to be read, which the next read takes at once', async () => {
+    let more = () => undefined as void;
+    routes.set('/at-hand', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: one\n\n');
+      more = () => {
+        res.write('data: two\n\n');
+        res.end('data: three\n\n');
+      };
+    });
+    const res = await send()(`${base}/at-hand`, { method: 'POST', body: '{}' });
+    const body = res.body!;
+    const reader = body.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: one\n\n');
+    expect(bytesAtHand(body)).toBe(0);
+    more();
+    await eventually(() => bytesAtHand(body) === 24, 5000, 5);
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: two\n\ndata: three\n\n');
+    expect(bytesAtHand(body)).toBe(0);
+    expect(bytesAtHand(new Response('x').body!)).toBeUndefined();
   });
 
   it('lets a body be cancelled before it is read, as an MCP client does with a 202', async () => {

@@ -104,6 +104,17 @@ export function requestFetch(
   };
 }
 
+/** The bodies of the web streams `requestFetch` made. */
+const bodies = new WeakMap<ReadableStream<Uint8Array>, Readable>();
+
+/**
+ * How many bytes of a `requestFetch` answer have come and wait to be read from `stream`, its body: the
+ * next read takes them all at once. Undefined for any other stream.
+ */
+export function bytesAtHand(stream: ReadableStream<Uint8Array>): number | undefined {
+  return bodies.get(stream)?.readableLength;
+}
+
 /**
  * The body as a web stream: each read takes what the body holds, or waits for more; cancelling destroys
  * the body (and so ends the request). Node 20's `Readable.toWeb` hands the stream a chunk that was on its
@@ -128,7 +139,7 @@ function webStream(body: Readable): ReadableStream<Uint8Array> {
       failure = err;
       woken();
     });
-  return new ReadableStream<Uint8Array>(
+  const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         for (;;) {
@@ -145,4 +156,6 @@ function webStream(body: Readable): ReadableStream<Uint8Array> {
     },
     { highWaterMark: 0 },
   );
+  bodies.set(stream, body);
+  return stream;
 }
