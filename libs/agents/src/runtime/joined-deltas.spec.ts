@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import type { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { requestFetch, sharedDispatcher } from '@auxilia/core';
-import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel } from '@auxilia/testing';
+import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel, type ScriptedAnswer } from '@auxilia/testing';
 import { createChatModel } from './chat-model';
 import { joinedDeltas, joinTextDeltas } from './joined-deltas';
 
@@ -420,105 +421,52 @@ describe('joinedDeltas', () => {
   });
 
   it('gives ChatOpenAI as the service builds it fewer chunks than the tokens of one read, the same message in the end', async () => {
-    const model = await startScriptedModel();
-    try {
-      const tokens = Array.from({ length: 20 }, (_, i) => ` t${i}`);
-      // Sent in one write (no delay): they reach the client in one read.
-      model.enqueue({ text: tokens, usage: { promptTokens: 5, completionTokens: 20 } });
-      const llm = createChatModel({
-        model: DEFAULT_SCRIPTED_MODEL_NAME,
-        apiKey: 'test',
-        baseURL: model.baseURL,
-        maxRetries: 0,
-      });
-      let message: Awaited<ReturnType<typeof llm.invoke>> | undefined;
-      let withText = 0;
-      for await (const chunk of await llm.stream('Hi')) {
-        if (chunk.content !== '') withText++;
-        message = message ? message.concat(chunk) : chunk;
-      }
+    const tokens = Array.from({ length: 20 }, (_, i) => ` t${i}`);
+    // Sent in one write (no delay): they reach the client in one read.
+    await withModel({ text: tokens, usage: { promptTokens: 5, completionTokens: 20 } }, async ({ llm }) => {
+      const { message, texts } = await streamed(llm);
       expect(message?.content).toBe(tokens.join(''));
       expect(message?.usage_metadata).toMatchObject({ input_tokens: 5, output_tokens: 20, total_tokens: 25 });
       expect(message?.response_metadata).toMatchObject({ finish_reason: 'stop' });
-      expect(withText).toBeLessThan(tokens.length);
-    } finally {
-      await model.close();
-    }
+      expect(texts.length).toBeLessThan(tokens.length);
+    });
   });
 
   it('gives ChatOpenAI as the service builds it a chunk per read interval from a model sending a token every 2 ms', async () => {
-    const model = await startScriptedModel();
-    try {
-      const tokens = Array.from({ length: 100 }, (_, i) => ` t${i}`);
-      model.enqueue({ text: tokens, delayMs: 2 });
-      const llm = createChatModel({
-        model: DEFAULT_SCRIPTED_MODEL_NAME,
-        apiKey: 'test',
-        baseURL: model.baseURL,
-        maxRetries: 0,
-      });
-      let message: Awaited<ReturnType<typeof llm.invoke>> | undefined;
-      let withText = 0;
-      for await (const chunk of await llm.stream('Hi')) {
-        if (chunk.content !== '') withText++;
-        message = message ? message.concat(chunk) : chunk;
-      }
+    const tokens = Array.from({ length: 100 }, (_, i) => ` t${i}`);
+    await withModel({ text: tokens, delayMs: 2 }, async ({ llm }) => {
+      const { message, texts } = await streamed(llm);
       expect(message?.content).toBe(tokens.join(''));
       // About 200 ms of tokens: as they come for the first READ_INTERVAL_MS, then a chunk per interval.
-      expect(withText).toBeLessThanOrEqual(tokens.length / 4);
-    } finally {
-      await model.close();
-    }
+      expect(texts.length).toBeLessThanOrEqual(tokens.length / 4);
+    });
   });
 
   it('gives ChatOpenAI each token of a model slower than the read interval as it comes', async () => {
-    const model = await startScriptedModel();
-    try {
-      const tokens = [' a', ' b', ' c', ' d'];
-      model.enqueue({ text: tokens, delayMs: 60 });
-      const llm = createChatModel({
-        model: DEFAULT_SCRIPTED_MODEL_NAME,
-        apiKey: 'test',
-        baseURL: model.baseURL,
-        maxRetries: 0,
-      });
-      const texts: unknown[] = [];
-      for await (const chunk of await llm.stream('Hi')) if (chunk.content !== '') texts.push(chunk.content);
-      expect(texts).toEqual(tokens);
-    } finally {
-      await model.close();
-    }
+    const tokens = [' a', ' b', ' c', ' d'];
+    await withModel({ text: tokens, delayMs: 60 }, async ({ llm }) => {
+      expect((await streamed(llm)).texts).toEqual(tokens);
+    });
   });
 
   it('reads an answer as it comes until it has gone on for the interval after its first text', async () => {
-    const model = await startScriptedModel();
-    try {
-      const tokens = [' a', ' b', ' c'];
-      model.enqueue({ text: tokens, delayMs: 5, firstChunkDelayMs: 0 });
+    const tokens = [' a', ' b', ' c'];
+    await withModel({ text: tokens, delayMs: 5, firstChunkDelayMs: 0 }, async ({ baseURL }) => {
       // Holding a read for the interval would outlast the test's time limit.
       const fetch = joinedDeltas(requestFetch(sharedDispatcher('follow'), 'follow'), 600_000);
-      const client = new OpenAI({ apiKey: 'test', baseURL: model.baseURL, maxRetries: 0, fetch });
+      const client = new OpenAI({ apiKey: 'test', baseURL, maxRetries: 0, fetch });
       const stream = client.chat.completions.stream({
         model: DEFAULT_SCRIPTED_MODEL_NAME,
         messages: [{ role: 'user', content: 'Hi' }],
       });
       const completion = await stream.finalChatCompletion();
       expect(completion.choices[0].message.content).toBe(tokens.join(''));
-    } finally {
-      await model.close();
-    }
+    });
   });
 
   it('stops a model call aborted while its next read waits out the interval', async () => {
-    const model = await startScriptedModel();
-    try {
-      model.enqueue({ text: Array.from({ length: 20 }, (_, i) => ` t${i}`), delayMs: 2 });
-      const llm = createChatModel({
-        model: DEFAULT_SCRIPTED_MODEL_NAME,
-        apiKey: 'test',
-        baseURL: model.baseURL,
-        maxRetries: 0,
-      });
+    const tokens = Array.from({ length: 20 }, (_, i) => ` t${i}`);
+    await withModel({ text: tokens, delayMs: 2 }, async ({ llm }) => {
       const abort = new AbortController();
       const read = async () => {
         for await (const chunk of await llm.stream('Hi', { signal: abort.signal })) {
@@ -527,8 +475,37 @@ describe('joinedDeltas', () => {
         }
       };
       await expect(read()).rejects.toThrow(/abort/i);
-    } finally {
-      await model.close();
-    }
+    });
   });
 });
+
+/** ChatOpenAI as the service builds it, against a scripted model that gives `answer` once. */
+async function withModel(
+  answer: ScriptedAnswer,
+  use: (model: { llm: ChatOpenAI; baseURL: string }) => Promise<void>,
+): Promise<void> {
+  const model = await startScriptedModel();
+  try {
+    model.enqueue(answer);
+    const llm = createChatModel({
+      model: DEFAULT_SCRIPTED_MODEL_NAME,
+      apiKey: 'test',
+      baseURL: model.baseURL,
+      maxRetries: 0,
+    });
+    await use({ llm, baseURL: model.baseURL });
+  } finally {
+    await model.close();
+  }
+}
+
+/** The message `llm.stream` adds up to, and the text of each chunk that has some. */
+async function streamed(llm: ChatOpenAI) {
+  let message: Awaited<ReturnType<ChatOpenAI['invoke']>> | undefined;
+  const texts: unknown[] = [];
+  for await (const chunk of await llm.stream('Hi')) {
+    if (chunk.content !== '') texts.push(chunk.content);
+    message = message ? message.concat(chunk) : chunk;
+  }
+  return { message, texts };
+}
