@@ -29,9 +29,9 @@ interface Piece {
 }
 
 /**
- * Once an answer's first text has gone on, the reads that wait for the model are spaced this far apart:
- * what the model sends in between is read together and goes on as one chunk. The run log writes deltas
- * this far apart too (`WRITE_INTERVAL_MS`), so the client sees the text in the same steps.
+ * Once an answer has gone on this long past its first text, the reads that wait for the model are spaced
+ * this far apart: what the model sends in between is read together and goes on as one chunk. The run log
+ * writes deltas this far apart too (`WRITE_INTERVAL_MS`), so the client sees the text in the same steps.
  */
 export const READ_INTERVAL_MS = 20;
 
