@@ -5,7 +5,15 @@ import OpenAI from 'openai';
 import { requestFetch, sharedDispatcher } from '@auxilia/core';
 import { DEFAULT_SCRIPTED_MODEL_NAME, startScriptedModel, type ScriptedAnswer } from '@auxilia/testing';
 import { createChatModel } from './chat-model';
-import { joinedDeltas, joinTextDeltas } from './joined-deltas';
+import {
+  joinedDeltas,
+  joinTextDeltas,
+  MAX_READ_INTERVAL_MS,
+  READ_INTERVAL_MS,
+  READ_SHARE_MS,
+  ReadPace,
+  readPace,
+} from './joined-deltas';
 
 const encoder = new TextEncoder();
 
@@ -312,10 +320,12 @@ describe('joinTextDeltas', () => {
 
   it('reads a stream it cannot see the source of as it comes, whatever the interval', async () => {
     const src = source();
-    const reader = joinTextDeltas(src.stream, 600_000).getReader();
+    const pace = new ReadPace(600_000);
+    const reader = joinTextDeltas(src.stream, pace).getReader();
     const decoder = new TextDecoder();
     src.push(opening);
     await reader.read();
+    expect(pace.answers).toBe(0);
     // Waiting out the interval would outlast the test's time limit.
     for (const token of [' a', ' b']) {
       setTimeout(() => src.push(text(token)), 5);
@@ -404,6 +414,38 @@ async function finalCompletion(pieces: Uint8Array[], join: boolean) {
   return { completion: await stream.finalChatCompletion(), chunks };
 }
 
+describe('ReadPace', () => {
+  it('spaces reads READ_INTERVAL_MS apart for a few answers, READ_SHARE_MS more per answer past that, up to the most', () => {
+    const pace = new ReadPace();
+    const few = Math.floor(READ_INTERVAL_MS / READ_SHARE_MS);
+    const counted = Array.from({ length: few }, () => pace.count());
+    expect(pace.interval()).toBe(READ_INTERVAL_MS);
+    counted.push(pace.count(), pace.count());
+    expect(pace.interval()).toBe(READ_INTERVAL_MS + 2 * READ_SHARE_MS);
+    for (let i = 0; i < 200; i++) counted.push(pace.count());
+    expect(pace.interval()).toBe(MAX_READ_INTERVAL_MS);
+    for (const uncount of counted) uncount();
+    expect(pace.answers).toBe(0);
+    expect(pace.interval()).toBe(READ_INTERVAL_MS);
+  });
+
+  it('stops counting an answer once, however often it is told', () => {
+    const pace = new ReadPace();
+    const first = pace.count();
+    pace.count();
+    first();
+    first();
+    first();
+    expect(pace.answers).toBe(1);
+  });
+
+  it('never spaces reads closer than its first interval', () => {
+    const pace = new ReadPace(600_000);
+    for (let i = 0; i < 500; i++) pace.count();
+    expect(pace.interval()).toBe(600_000);
+  });
+});
+
 describe('joinedDeltas', () => {
   it('joins streamed answers only, and hands every other answer on as it came', async () => {
     const json = new Response('{"a":1}', { headers: { 'content-type': 'application/json' } });
@@ -453,7 +495,7 @@ describe('joinedDeltas', () => {
     const tokens = [' a', ' b', ' c'];
     await withModel({ text: tokens, delayMs: 5, firstChunkDelayMs: 0 }, async ({ baseURL }) => {
       // Holding a read for the interval would outlast the test's time limit.
-      const fetch = joinedDeltas(requestFetch(sharedDispatcher('follow'), 'follow'), 600_000);
+      const fetch = joinedDeltas(requestFetch(sharedDispatcher('follow'), 'follow'), new ReadPace(600_000));
       const client = new OpenAI({ apiKey: 'test', baseURL, maxRetries: 0, fetch });
       const stream = client.chat.completions.stream({
         model: DEFAULT_SCRIPTED_MODEL_NAME,
@@ -475,7 +517,56 @@ describe('joinedDeltas', () => {
         }
       };
       await expect(read()).rejects.toThrow(/abort/i);
+      expect(readPace.answers).toBe(0);
     });
+  });
+
+  it('counts an answer in its pace from its first text until it is read to its end, cancelled or fails', async () => {
+    const tokens = [' a', ' b', ' c'];
+    for (const ending of ['read to its end', 'cancelled', 'failed'] as const) {
+      await withModel({ text: tokens, delayMs: 30 }, async ({ baseURL }) => {
+        const pace = new ReadPace();
+        const abort = new AbortController();
+        const fetch = joinedDeltas(requestFetch(sharedDispatcher('follow'), 'follow'), pace);
+        const res = await fetch(`${baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: DEFAULT_SCRIPTED_MODEL_NAME, messages: [], stream: true }),
+          signal: abort.signal,
+        });
+        const reader = res.body!.getReader();
+        const decoder = new TextDecoder();
+        let read = '';
+        while (!read.includes('"content":" a"')) read += decoder.decode((await reader.read()).value);
+        expect(pace.answers).toBe(1);
+        if (ending === 'read to its end') {
+          while (!(await reader.read()).done);
+        } else if (ending === 'cancelled') {
+          await reader.cancel();
+        } else {
+          abort.abort();
+          await expect(reader.read()).rejects.toThrow();
+        }
+        expect({ ending, answers: pace.answers }).toEqual({ ending, answers: 0 });
+      });
+    }
+  });
+
+  it('gives ChatOpenAI as the service builds it larger chunks while the process reads many answers', async () => {
+    const tokens = Array.from({ length: 300 }, (_, i) => ` t${i}`);
+    // As if 49 other answers were streaming: reads about 100 ms apart instead of 20.
+    const others = Array.from({ length: 49 }, () => readPace.count());
+    try {
+      await withModel({ text: tokens, delayMs: 2 }, async ({ llm }) => {
+        const { message, texts } = await streamed(llm);
+        expect(message?.content).toBe(tokens.join(''));
+        // About 600 ms of tokens: as they come for the first READ_INTERVAL_MS, then a chunk per 100 ms
+        // (a chunk per 20 ms would make 30 or more).
+        expect(texts.length).toBeLessThanOrEqual(24);
+      });
+    } finally {
+      for (const uncount of others) uncount();
+    }
   });
 });
 

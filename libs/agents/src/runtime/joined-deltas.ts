@@ -29,21 +29,70 @@ interface Piece {
 }
 
 /**
- * Once an answer has gone on this long past its first text, the reads that wait for the model are spaced
- * this far apart: what the model sends in between is read together and goes on as one chunk. The run log
- * writes deltas this far apart too (`WRITE_INTERVAL_MS`), so the client sees the text in the same steps.
+ * An answer that has gone on this long past its first text is read at a pace: the reads that wait for the
+ * model are spaced at least this far apart, and what the model sends in between is read together and goes
+ * on as one chunk. Before that, an answer is read as it comes, so one that comes in a burst is not held.
  */
 export const READ_INTERVAL_MS = 20;
+/**
+ * What each answer read at a pace adds to the interval once a few are: however many answers the process
+ * reads, it waits for its models about 1000 / READ_SHARE_MS times a second in all, until the interval
+ * reaches `MAX_READ_INTERVAL_MS`. A chunk costs the service the same CPU whatever it holds (its message
+ * chunk, callbacks, graph event, run log write and SSE event), so under load the text goes on in larger
+ * steps rather than taking CPU from the answers that wait for their first token.
+ */
+export const READ_SHARE_MS = 2;
+/** The longest interval: an answer's text goes on at least ten times a second, however busy the process. */
+export const MAX_READ_INTERVAL_MS = 100;
+
+/**
+ * The pace of the answers one process reads: `READ_INTERVAL_MS` while it reads a few, growing by
+ * `READ_SHARE_MS` per answer past that, up to `MAX_READ_INTERVAL_MS`. An answer counts from its first
+ * text until it ends, fails or is cancelled, and only if it is read at a pace (`requestFetch`'s bodies).
+ */
+export class ReadPace {
+  private reading = 0;
+
+  constructor(
+    /** How long after its first text an answer is read as it comes, and the shortest interval. */
+    readonly firstMs = READ_INTERVAL_MS,
+    private readonly shareMs = READ_SHARE_MS,
+    private readonly maxMs = MAX_READ_INTERVAL_MS,
+  ) {}
+
+  /** How many answers are read at this pace now. */
+  get answers(): number {
+    return this.reading;
+  }
+
+  /** How far apart the reads that wait for the model are spaced now. */
+  interval(): number {
+    return Math.max(this.firstMs, Math.min(this.maxMs, this.reading * this.shareMs));
+  }
+
+  /** Counts one more answer; the function returned stops counting it, once however often it is called. */
+  count(): () => void {
+    this.reading++;
+    let counted = true;
+    return () => {
+      if (counted) this.reading--;
+      counted = false;
+    };
+  }
+}
+
+/** The pace of every answer this process reads through `joinedDeltas`. */
+export const readPace = new ReadPace();
 
 /**
  * `fetch` whose streamed chat completions (`text/event-stream` answers) go through `joinTextDeltas`.
  * Every other answer is handed on as it came.
  */
-export function joinedDeltas(fetch: Fetch, intervalMs = READ_INTERVAL_MS): Fetch {
+export function joinedDeltas(fetch: Fetch, pace = readPace): Fetch {
   return async (input, init) => {
     const res = await fetch(input, init);
     if (!res.body || !/^text\/event-stream\b/i.test(res.headers.get('content-type') ?? '')) return res;
-    return new Response(joinTextDeltas(res.body, intervalMs), {
+    return new Response(joinTextDeltas(res.body, pace), {
       status: res.status,
       statusText: res.statusText,
       headers: res.headers,
@@ -63,13 +112,13 @@ export function joinedDeltas(fetch: Fetch, intervalMs = READ_INTERVAL_MS): Fetch
  * Only the answer's first text (or reasoning) goes on alone: what came after it in its read is handed on
  * once the event loop has polled for I/O (`afterPoll`), so that the first token's way to the client (its
  * run log write, whose reply the loop must read) is not held behind the rest of the answer and the end
- * of its step. An answer fetched with `requestFetch` that goes on for `intervalMs` after its first text
- * is then read at a pace: what has come is read at once, but a read that would wait for the model less
- * than `intervalMs` after the last chunk went on first waits out the interval, then takes everything that
- * came meanwhile in one read. A model that sends a token every few milliseconds then costs a chunk per
- * interval, not one per token; one slower than the interval is read as before, and an answer that comes
- * in one burst is not held. Any other stream is read as it comes. An event a read leaves incomplete
- * follows with the read that completes it.
+ * of its step. An answer fetched with `requestFetch` that goes on for `pace.firstMs` after its first
+ * text is then read at `pace`: what has come is read at once, but a read that would wait for the model
+ * less than `pace.interval()` after the last chunk went on first waits out the interval, then takes
+ * everything that came meanwhile in one read. A model that sends a token every few milliseconds then
+ * costs a chunk per interval, not one per token; one slower than the interval is read as before, and an
+ * answer that comes in one burst is not held. Any other stream is read as it comes, and is not counted in
+ * `pace`. An event a read leaves incomplete follows with the read that completes it.
  *
  * Every other event (a tool call's start after another's arguments, a finish reason, usage, errors,
  * comments, `[DONE]`) is written again as it came and ends the run of chunks before it. A stream whose
@@ -77,9 +126,13 @@ export function joinedDeltas(fetch: Fetch, intervalMs = READ_INTERVAL_MS): Fetch
  */
 export function joinTextDeltas(
   body: ReadableStream<Uint8Array>,
-  intervalMs = READ_INTERVAL_MS,
+  pace = readPace,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  const paced = bytesAtHand(body) !== undefined;
+  /** Stops counting this answer in `pace`; set once its first text has gone on. */
+  let uncount: (() => void) | undefined;
+  const ended = () => uncount?.();
   /** The start of an event that the reads so far have not completed. */
   let tail: Uint8Array | null = null;
   /** What follows the first text in the read that brought it, handed on once the loop has polled. */
@@ -91,20 +144,30 @@ export function joinTextDeltas(
   /** When the first text went on. */
   let firstAt = Infinity;
   /**
-   * The next read. Once the answer has gone on for `intervalMs` after its first text, a read that would
-   * wait for the model (nothing of the answer at hand) within `intervalMs` of the last chunk first waits
-   * out the interval.
+   * The next read. Once the answer has gone on for `pace.firstMs` after its first text, a read that would
+   * wait for the model (nothing of the answer at hand) within `pace.interval()` of the last chunk first
+   * waits out the interval.
    */
   const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
     const now = performance.now();
-    const rest = handedAt + intervalMs - now;
-    if (rest > 0 && now - firstAt >= intervalMs && bytesAtHand(body) === 0) await setTimeout(rest);
-    return reader.read();
+    if (paced && now - firstAt >= pace.firstMs) {
+      const rest = handedAt + pace.interval() - now;
+      if (rest > 0 && bytesAtHand(body) === 0) await setTimeout(rest);
+    }
+    try {
+      return await reader.read();
+    } catch (error) {
+      ended();
+      throw error;
+    }
   };
   const handOn = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
     if (textSeen) {
       handedAt = performance.now();
-      firstAt = Math.min(firstAt, handedAt);
+      if (firstAt === Infinity) {
+        firstAt = handedAt;
+        if (paced) uncount = pace.count();
+      }
     }
     controller.enqueue(bytes);
   };
@@ -120,6 +183,7 @@ export function joinTextDeltas(
         for (;;) {
           const { done, value } = await next();
           if (done) {
+            ended();
             if (tail) controller.enqueue(tail);
             tail = null;
             return controller.close();
@@ -144,6 +208,7 @@ export function joinTextDeltas(
         }
       },
       cancel(reason) {
+        ended();
         return reader.cancel(reason);
       },
     },
