@@ -154,7 +154,15 @@ async function measure(options: CompareOptions, children: Children, report: Reco
     await model.setAnswer({ tokens: options.tokens, delayMs });
     if (!warmed) {
       log('warming up both builds');
-      for (const side of ['base', 'head'] as const) await warmUp(targets[side], options.requestTimeoutMs);
+      // Both builds alike, and each round measures both: a short warm-up is enough to compare them.
+      for (const side of ['base', 'head'] as const) {
+        await warmUp(targets[side], {
+          answers: 30,
+          concurrency: 10,
+          timeoutMs: options.requestTimeoutMs,
+          deadline: Number.POSITIVE_INFINITY,
+        });
+      }
       warmed = true;
     }
     for (const c of options.concurrency) {

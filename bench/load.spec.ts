@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { runFirstWave, runScenario, type Sample, type Target } from './load';
+import { runFirstWave, runScenario, warmUp, type Sample, type Target } from './load';
 import { ProcessMeter } from './proc';
 
 /** A target whose answers take `ttft` ms to their first token, recording each question it is asked. */
@@ -53,5 +53,52 @@ describe('runScenario', () => {
       expectTokens: 3,
     });
     expect(first).toMatchObject({ answers: 2, failed: 2, ttftMs: null });
+  });
+});
+
+describe('warmUp', () => {
+  /** A target whose every answer costs the CPU `cost` says (its meter counts what was spent). */
+  function costlyTarget(cost: (answer: number) => number) {
+    let spent = 0;
+    let answered = 0;
+    const meter = { cpuMs: () => spent } as unknown as ProcessMeter;
+    const target: Target = {
+      name: 'ours',
+      meter,
+      async answer(): Promise<Sample> {
+        const n = answered++;
+        spent += cost(n);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        // One answer in ten fails.
+        return { ok: n % 10 !== 9, ttftMs: 1, tokens: 3 };
+      },
+    };
+    return { target, answered: () => answered };
+  }
+
+  it('serves its answers in waves and reports what its first and last fifth cost per answer', async () => {
+    // The first answers cost 10 ms of CPU each, the later ones 2: a process getting cheaper as it warms.
+    const { target, answered } = costlyTarget((n) => (n < 20 ? 10 : 2));
+    const figures = await warmUp(target, {
+      answers: 100,
+      concurrency: 10,
+      timeoutMs: 1000,
+      deadline: Number.POSITIVE_INFINITY,
+    });
+    expect(answered()).toBe(100);
+    expect(figures).toMatchObject({
+      answers: 100,
+      failed: 10,
+      concurrency: 10,
+      first: { answers: 20, cpuMsPerAnswer: 10 },
+      last: { answers: 20, cpuMsPerAnswer: 2 },
+    });
+  });
+
+  it('stops at its deadline after the first wave, and then reports no last part', async () => {
+    const { target, answered } = costlyTarget(() => 1);
+    const figures = await warmUp(target, { answers: 100, concurrency: 10, timeoutMs: 1000, deadline: 0 });
+    expect(answered()).toBe(10);
+    expect(figures).toMatchObject({ answers: 10, last: null });
   });
 });

@@ -158,12 +158,64 @@ function timesOf(samples: Sample[], pick: (s: Sample) => number | undefined): Su
 }
 
 /** 30 answers, 10 at a time, before anything is measured: JIT, connection pools, compiled graphs. */
-export async function warmUp(target: Target, timeoutMs: number): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await Promise.all(
-      Array.from({ length: 10 }, () => target.answer('warm-up', timeoutMs).catch(() => undefined)),
+/**
+ * What serving its first answers cost a target: the CPU per answer of the warm-up's first and last parts
+ * (about a fifth each). A process keeps getting cheaper per answer for its first few thousand answers
+ * (code compiled for the load, the heap sized to it), which the cells after the warm-up do not see.
+ */
+export interface WarmUpFigures {
+  answers: number;
+  failed: number;
+  concurrency: number;
+  first: WarmUpPart | null;
+  /** Null when the warm-up stopped early (the run's time limit). */
+  last: WarmUpPart | null;
+  wallMs: number;
+}
+
+export interface WarmUpPart {
+  answers: number;
+  cpuMsPerAnswer: number;
+}
+
+/**
+ * Serves `answers` answers in waves of `concurrency` (fewer if `deadline` passes), measuring the CPU of
+ * its first and its last fifth or so (whole waves).
+ */
+export async function warmUp(
+  target: Target,
+  options: { answers: number; concurrency: number; timeoutMs: number; deadline: number },
+): Promise<WarmUpFigures> {
+  const { answers, concurrency } = options;
+  const part = Math.max(1, Math.floor(answers / 5));
+  const started = performance.now();
+  const startCpu = target.meter.cpuMs();
+  let done = 0;
+  let failed = 0;
+  let first: WarmUpPart | null = null;
+  let lastFrom: { done: number; cpuMs: number } | undefined;
+  while (done < answers && (done === 0 || performance.now() < options.deadline)) {
+    if (!lastFrom && done >= answers - part) lastFrom = { done, cpuMs: target.meter.cpuMs() };
+    const n = Math.min(concurrency, answers - done);
+    const samples = await Promise.all(
+      Array.from({ length: n }, () =>
+        target.answer('warm-up', options.timeoutMs).catch((err: unknown) => failure(String(err))),
+      ),
     );
+    failed += samples.filter((s) => !s.ok).length;
+    done += n;
+    if (!first && done >= part) {
+      first = { answers: done, cpuMsPerAnswer: round((target.meter.cpuMs() - startCpu) / done) };
+    }
   }
+  const last =
+    lastFrom && done === answers
+      ? {
+          answers: done - lastFrom.done,
+          cpuMsPerAnswer: round((target.meter.cpuMs() - lastFrom.cpuMs) / (done - lastFrom.done)),
+        }
+      : null;
+  return { answers: done, failed, concurrency, first, last, wallMs: round(performance.now() - started) };
 }
 
 function checkTokens(sample: Sample, expected: number | undefined): Sample {

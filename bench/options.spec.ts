@@ -24,6 +24,14 @@ describe('parseOptions', () => {
     expect(parseOptions(['--no-first-wave']).firstWave).toBe(false);
   });
 
+  it('warms each target up with 2000 answers by default, 30 with --quick, as many as --warm-up asks, or none', () => {
+    expect(parseOptions([]).warmUpAnswers).toBe(2000);
+    expect(parseOptions(['--quick']).warmUpAnswers).toBe(30);
+    expect(parseOptions(['--warm-up', '500']).warmUpAnswers).toBe(500);
+    expect(parseOptions(['--warm-up', '0']).warmUpAnswers).toBe(0);
+    expect(() => parseOptions(['--warm-up', '-1'])).toThrow('--warm-up takes a whole number in 0..100000');
+  });
+
   it('grows threads to 0, 50 and 100 turns by default, 0 and 25 with --quick, as --history asks, or not at all', () => {
     expect(parseOptions([]).historyTurns).toEqual([0, 50, 100]);
     expect(parseOptions(['--quick']).historyTurns).toEqual([0, 25]);

@@ -23,6 +23,8 @@ export interface BenchOptions {
   layerTurns: number;
   /** Each target serves one unmeasured wave of C users before each cell (reported apart). */
   firstWave: boolean;
+  /** Answers each target serves before the first cell, without model delay, measured apart. */
+  warmUpAnswers: number;
   /** API_WORKERS of the instance measured as ours (the idle-stream and OAuth instances keep 1). */
   workers: number;
   /** Turns already in a thread before the answers measured on it, in process; empty skips it. */
@@ -41,6 +43,8 @@ export const USAGE = `npm run bench -- [options]
   --no-mcp              skip list-tools and OAuth callback delivery
   --no-first-wave       measure each cell from its first wave (by default one wave of C users runs first,
                         reported apart and counted in no other figure)
+  --warm-up N           answers each target serves before the first cell, 50 at a time, without model
+                        delay; their CPU is reported apart (default 2000; quick 30)
   --oauth-flows N       OAuth flows for callback delivery (default 200; quick 10)
   --layers N            answers per layer of the in-process CPU breakdown (default 400; quick 150; 0 skips),
                         and the layers' memory per held answer (not with --quick)
@@ -98,6 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     layerTurns: quick ? 150 : 400,
     workers: 1,
     firstWave: true,
+    warmUpAnswers: quick ? 30 : 2000,
     historyTurns: quick ? [0, 25] : [0, 50, 100],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -114,6 +119,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--no-peer') o.peer = false;
     else if (arg === '--no-mcp') o.mcp = false;
     else if (arg === '--no-first-wave') o.firstWave = false;
+    else if (arg === '--warm-up') o.warmUpAnswers = int(next(), arg, 0, 100_000);
     else if (arg === '--oauth-flows') o.oauthFlows = int(next(), arg, 1, 10_000);
     else if (arg === '--layers') o.layerTurns = int(next(), arg, 0, 100_000);
     else if (arg === '--workers') o.workers = int(next(), arg, 1, 64);

@@ -109,6 +109,7 @@ function results(): Results {
     machine: { cpus: 2 },
     versions: {},
     peer: { available: false },
+    warmUp: {},
     scenarios: [scenario(1), scenario(200)],
     idleStreams: idle,
     listTools: null,

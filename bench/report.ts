@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IdleFigures } from './idle';
 import type { HeldFigure, HistoryFigure, LayerFigure, LayerName } from './layers';
-import type { ScenarioResult } from './load';
+import type { ScenarioResult, TargetName, WarmUpFigures } from './load';
 import type { CallbackFigures, ListToolsFigures, Unavailable } from './mcp';
 import type { ProfileSummary } from './profile';
 import { diff, ratio, round, type Summary } from './stats';
@@ -52,6 +52,8 @@ export interface Results {
   machine: Record<string, unknown>;
   versions: Record<string, unknown>;
   peer: { available: boolean; reason?: string; versions?: Record<string, string> };
+  /** What each target's warm-up cost, before the first cell. */
+  warmUp: Partial<Record<TargetName, WarmUpFigures>>;
   scenarios: Scenario[];
   idleStreams: IdleFigures | Unavailable | Skipped | null;
   listTools: ListToolsFigures | Unavailable | Skipped | null;
@@ -74,6 +76,7 @@ export function emptyResults(start: Pick<Results, 'options' | 'machine' | 'versi
   return {
     startedAt: new Date().toISOString(),
     ...start,
+    warmUp: {},
     scenarios: [],
     idleStreams: null,
     listTools: null,

@@ -8,7 +8,16 @@ import { startOAuthMcpServer } from '../libs/testing/src/mcp/oauth-mcp-server';
 import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { benchIdleStreams } from './idle';
 import { benchHeldLayers, benchHistory, benchLayers } from './layers';
-import { floorTarget, oursTarget, peerTarget, runFirstWave, runScenario, warmUp, type Target } from './load';
+import {
+  floorTarget,
+  oursTarget,
+  peerTarget,
+  runFirstWave,
+  runScenario,
+  warmUp,
+  type Target,
+  type WarmUpFigures,
+} from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
 import { machineInfo, versionsInfo } from './machine';
@@ -148,8 +157,23 @@ async function main(
     const shape: AnswerShape = { tokens: options.tokens, delayMs };
     await model.setAnswer(shape);
     if (!warmed) {
-      log('warming up (JIT, connection pools, compiled graphs)');
-      for (const t of targets) await warmUp(t, options.requestTimeoutMs);
+      // Waves of 50 without model delay: the quickest way through, the same for every target.
+      await model.setAnswer({ tokens: options.tokens, delayMs: 0 });
+      const concurrency = Math.min(50, Math.max(1, Math.ceil(options.warmUpAnswers / 3)));
+      log(
+        `warming up: ${options.warmUpAnswers} answers per target, ${concurrency} at a time, no model delay`,
+      );
+      for (const t of options.warmUpAnswers > 0 ? targets : []) {
+        const figures = await warmUp(t, {
+          answers: options.warmUpAnswers,
+          concurrency,
+          timeoutMs: options.requestTimeoutMs,
+          deadline,
+        });
+        results.warmUp[t.name] = figures;
+        log(`  ${describeWarmUp(t.name, figures)}`);
+      }
+      await model.setAnswer(shape);
       warmed = true;
     }
     log(`${options.tokens} tokens, ${delayMs} ms per token:`);
@@ -302,3 +326,12 @@ async function entry(): Promise<void> {
 }
 
 void entry();
+
+/** One target's warm-up on one line: what its first answers cost against its last ones. */
+export function describeWarmUp(name: string, w: WarmUpFigures): string {
+  const part = (p: WarmUpFigures['first']) => (p ? `${p.cpuMsPerAnswer} ms over ${p.answers}` : '–');
+  return (
+    `${name.padEnd(5)} ${w.answers} answers in ${(w.wallMs / 1000).toFixed(1)} s, ${w.failed} failed; ` +
+    `CPU per answer: first ${part(w.first)}, last ${part(w.last)}`
+  );
+}
