@@ -95,6 +95,20 @@ describe('warmUp', () => {
     });
   });
 
+  it('measures whole waves when a fifth of the answers is not one', async () => {
+    const { target } = costlyTarget((n) => (n < 10 ? 3 : 1));
+    const figures = await warmUp(target, {
+      answers: 30,
+      concurrency: 10,
+      timeoutMs: 1000,
+      deadline: Number.POSITIVE_INFINITY,
+    });
+    expect(figures).toMatchObject({
+      first: { answers: 10, cpuMsPerAnswer: 3 },
+      last: { answers: 10, cpuMsPerAnswer: 1 },
+    });
+  });
+
   it('stops at its deadline after the first wave, and then reports no last part', async () => {
     const { target, answered } = costlyTarget(() => 1);
     const figures = await warmUp(target, { answers: 100, concurrency: 10, timeoutMs: 1000, deadline: 0 });

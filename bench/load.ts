@@ -195,8 +195,9 @@ export async function warmUp(
   let first: WarmUpPart | null = null;
   let lastFrom: { done: number; cpuMs: number } | undefined;
   while (done < answers && (done === 0 || performance.now() < options.deadline)) {
-    if (!lastFrom && done >= answers - part) lastFrom = { done, cpuMs: target.meter.cpuMs() };
     const n = Math.min(concurrency, answers - done);
+    // The wave that reaches into the last part starts it: parts are whole waves.
+    if (!lastFrom && done + n > answers - part) lastFrom = { done, cpuMs: target.meter.cpuMs() };
     const samples = await Promise.all(
       Array.from({ length: n }, () =>
         target.answer('warm-up', options.timeoutMs).catch((err: unknown) => failure(String(err))),
