@@ -157,7 +157,6 @@ function timesOf(samples: Sample[], pick: (s: Sample) => number | undefined): Su
   return summarize(samples.map(pick).filter((x): x is number => x !== undefined));
 }
 
-/** 30 answers, 10 at a time, before anything is measured: JIT, connection pools, compiled graphs. */
 /**
  * What serving its first answers cost a target: the CPU per answer of the warm-up's first and last parts
  * (about a fifth each). A process keeps getting cheaper per answer for its first few thousand answers

@@ -152,30 +152,25 @@ async function main(
   if (!(peer instanceof Error)) targets.push(peerTarget(peer.baseUrl, peer.meter, PEER_GRAPH_ID));
   const byName = (name: string) => targets.find((t) => t.name === name);
 
-  let warmed = false;
+  if (options.warmUpAnswers > 0) {
+    // Waves of up to 50 without model delay: the quickest way through, the same for every target.
+    await model.setAnswer({ tokens: options.tokens, delayMs: 0 });
+    const concurrency = Math.min(50, Math.ceil(options.warmUpAnswers / 3));
+    log(`warming up: ${options.warmUpAnswers} answers per target, ${concurrency} at a time, no model delay`);
+    for (const t of targets) {
+      const figures = await warmUp(t, {
+        answers: options.warmUpAnswers,
+        concurrency,
+        timeoutMs: options.requestTimeoutMs,
+        deadline,
+      });
+      results.warmUp[t.name] = figures;
+      log(`  ${describeWarmUp(t.name, figures)}`);
+    }
+  }
   for (const delayMs of options.delaysMs) {
     const shape: AnswerShape = { tokens: options.tokens, delayMs };
     await model.setAnswer(shape);
-    if (!warmed) {
-      // Waves of 50 without model delay: the quickest way through, the same for every target.
-      await model.setAnswer({ tokens: options.tokens, delayMs: 0 });
-      const concurrency = Math.min(50, Math.max(1, Math.ceil(options.warmUpAnswers / 3)));
-      log(
-        `warming up: ${options.warmUpAnswers} answers per target, ${concurrency} at a time, no model delay`,
-      );
-      for (const t of options.warmUpAnswers > 0 ? targets : []) {
-        const figures = await warmUp(t, {
-          answers: options.warmUpAnswers,
-          concurrency,
-          timeoutMs: options.requestTimeoutMs,
-          deadline,
-        });
-        results.warmUp[t.name] = figures;
-        log(`  ${describeWarmUp(t.name, figures)}`);
-      }
-      await model.setAnswer(shape);
-      warmed = true;
-    }
     log(`${options.tokens} tokens, ${delayMs} ms per token:`);
     for (const c of options.concurrency) {
       const floor = await measure(byName('floor'), options, c, deadline);
@@ -328,7 +323,7 @@ async function entry(): Promise<void> {
 void entry();
 
 /** One target's warm-up on one line: what its first answers cost against its last ones. */
-export function describeWarmUp(name: string, w: WarmUpFigures): string {
+function describeWarmUp(name: string, w: WarmUpFigures): string {
   const part = (p: WarmUpFigures['first']) => (p ? `${p.cpuMsPerAnswer} ms over ${p.answers}` : '–');
   return (
     `${name.padEnd(5)} ${w.answers} answers in ${(w.wallMs / 1000).toFixed(1)} s, ${w.failed} failed; ` +
