@@ -537,7 +537,11 @@ describe('joinedDeltas', () => {
         const reader = res.body!.getReader();
         const decoder = new TextDecoder();
         let read = '';
-        while (!read.includes('"content":" a"')) read += decoder.decode((await reader.read()).value);
+        while (!read.includes('"content":" a"')) {
+          const { done, value } = await reader.read();
+          if (done) throw new Error(`The answer ended before its first text: ${read}`);
+          read += decoder.decode(value);
+        }
         expect(pace.answers).toBe(1);
         if (ending === 'read to its end') {
           while (!(await reader.read()).done);
