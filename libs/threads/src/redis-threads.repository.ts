@@ -35,9 +35,11 @@ export class RedisThreadsRepository extends ThreadsRepository {
 
   async create(thread: Thread): Promise<void> {
     const member = indexMember(thread);
-    // The record first, then the indexes: an interruption leaves an unlisted record, never a dangling entry.
-    await this.redis.set(this.record(thread.id), JSON.stringify(thread));
+    // One round trip, the record first: Redis runs the commands of one connection in the order sent, so an
+    // interruption leaves at worst an unlisted record, never an entry without its record. (On Cluster the
+    // three keys may live on different nodes, where that order is not kept; a page skips such an entry.)
     await Promise.all([
+      this.redis.set(this.record(thread.id), JSON.stringify(thread)),
       this.redis.zadd(this.index(), 0, member),
       this.redis.zadd(this.index(thread.agentId), 0, member),
     ]);
