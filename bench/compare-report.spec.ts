@@ -46,6 +46,7 @@ describe('parseCompareOptions', () => {
       delaysMs: [0],
     });
     expect(o.head).toBeUndefined();
+    expect(o.nodeArgs).toEqual({ base: [], head: [] });
     expect(o.out).toBe('bench/results/compare-2026-11-26T12-00-00-000Z.json');
   });
 
@@ -83,6 +84,30 @@ describe('parseCompareOptions', () => {
       '--rounds takes a whole number',
     );
     expect(() => parseCompareOptions(['--base', 'v1', '--fast'])).toThrow('unknown option --fast');
+  });
+
+  it('gives each build its own Node flags, and takes flags only', () => {
+    const o = parseCompareOptions([
+      '--base',
+      'HEAD',
+      '--head',
+      'HEAD',
+      '--head-node-args',
+      ' --interrupt-budget=32768  --max-semi-space-size=32 ',
+    ]);
+    expect(o.nodeArgs).toEqual({ base: [], head: ['--interrupt-budget=32768', '--max-semi-space-size=32'] });
+    expect(parseCompareOptions(['--base', 'v1', '--base-node-args', '--maglev']).nodeArgs).toEqual({
+      base: ['--maglev'],
+      head: [],
+    });
+    for (const bad of ['', 'script.js', '--maglev -e', '--require x.js', '--flag=a b;c']) {
+      expect(() => parseCompareOptions(['--base', 'v1', '--head-node-args', bad])).toThrow(
+        '--head-node-args takes Node or V8 flags',
+      );
+    }
+    expect(() => parseCompareOptions(['--base', 'v1', '--base-node-args'])).toThrow(
+      '--base-node-args takes Node or V8 flags',
+    );
   });
 });
 

@@ -19,6 +19,8 @@ export interface CompareOptions {
   samples: number;
   requestTimeoutMs: number;
   out: string;
+  /** Node and V8 flags each build's process starts with (none by default), to compare flags on one build. */
+  nodeArgs: Record<Side, string[]>;
 }
 
 export const COMPARE_USAGE = `npm run bench:compare -- --base REV [options]
@@ -29,7 +31,22 @@ export const COMPARE_USAGE = `npm run bench:compare -- --base REV [options]
   --delay-ms LIST       model pause per token, comma-separated (default 0)
   --tokens N            tokens per answer (default 50)
   --samples N           answers per build, cell and round (default 100; C = 1: 50)
+  --base-node-args ARGS Node or V8 flags for the base build's process, space-separated (default none)
+  --head-node-args ARGS the same for the head build: --base HEAD --head HEAD --head-node-args "..."
+                        compares one build with and without them
   --out FILE            results file (default bench/results/compare-<time>.json)`;
+
+/** Flags only: each word must start with `--` and is passed to \`node\` as one argument, before the bundle. */
+function nodeArgs(value: string | undefined, name: string): string[] {
+  const args = (value ?? '').split(/\s+/).filter((a) => a !== '');
+  const bad = args.find((a) => !/^--[\w-]+(=\S*)?$/.test(a));
+  if (args.length === 0 || bad !== undefined) {
+    throw new Error(
+      `${name} takes Node or V8 flags such as "--max-semi-space-size=32"${bad ? `, not "${bad}"` : ''}`,
+    );
+  }
+  return args;
+}
 
 function revision(value: string | undefined, name: string): string {
   // Passed to git as one argument, never to a shell; still, nothing that reads as an option.
@@ -46,6 +63,7 @@ export function parseCompareOptions(argv: string[], now = new Date()): CompareOp
     samples: 100,
     requestTimeoutMs: 120_000,
     out: `bench/results/compare-${now.toISOString().replace(/[:.]/g, '-')}.json`,
+    nodeArgs: { base: [], head: [] },
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -58,6 +76,8 @@ export function parseCompareOptions(argv: string[], now = new Date()): CompareOp
     else if (arg === '--delay-ms') o.delaysMs = list(next(), arg);
     else if (arg === '--tokens') o.tokens = int(next(), arg, 1, 10_000);
     else if (arg === '--samples') o.samples = int(next(), arg, 1, 100_000);
+    else if (arg === '--base-node-args') o.nodeArgs.base = nodeArgs(next(), arg);
+    else if (arg === '--head-node-args') o.nodeArgs.head = nodeArgs(next(), arg);
     else if (arg === '--out') o.out = next() ?? o.out;
     else if (arg === '--help' || arg === '-h') throw new Error(COMPARE_USAGE);
     else throw new Error(`unknown option ${arg}\n${COMPARE_USAGE}`);

@@ -114,6 +114,7 @@ async function measure(options: CompareOptions, children: Children, report: Reco
   const head = options.head ? buildRevision(options.head, 'head') : buildWorkingTree();
   report.base = { rev: base.rev, sha: base.sha };
   report.head = { rev: head.rev, sha: head.sha };
+  report.nodeArgs = options.nodeArgs;
 
   const work = mkdtempSync(join(tmpdir(), 'auxilia-compare-'));
   children.add('work dir', async () => rmSync(work, { recursive: true, force: true }));
@@ -142,8 +143,10 @@ async function measure(options: CompareOptions, children: Children, report: Reco
       workDir: join(work, side),
       children,
       keyPrefix: `bench-${side}:`,
+      nodeArgs: options.nodeArgs[side],
     });
-    log(`${side} ${service.baseUrl} (pid ${service.child.pid})`);
+    const args = options.nodeArgs[side].join(' ');
+    log(`${side} ${service.baseUrl} (pid ${service.child.pid})${args ? `, node ${args}` : ''}`);
     targets[side] = oursTarget(service.baseUrl, service.meter);
   }
 

@@ -38,6 +38,8 @@ export interface ServiceOptions {
   workers?: number;
   /** REDIS_KEY_PREFIX (default `bench:`): instances that must not share threads and runs get their own. */
   keyPrefix?: string;
+  /** Node and V8 flags the process starts with, before the bundle (`npm run bench:compare`'s `--*-node-args`). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -82,7 +84,8 @@ async function settled(meter: ProcessMeter, processes: number, deadline: number)
 /** Runs the production bundle as a child process and waits for GET /health. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { agentsFile, serversFile } = writeSeeds(options.workDir);
-  const execArgv = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const execArgv = [...(options.nodeArgs ?? []), ...profile];
   const child = spawn(process.execPath, [...execArgv, options.bundle], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
