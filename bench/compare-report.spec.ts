@@ -47,6 +47,7 @@ describe('parseCompareOptions', () => {
     });
     expect(o.head).toBeUndefined();
     expect(o.nodeArgs).toEqual({ base: [], head: [] });
+    expect(o.warmUp).toBe(30);
     expect(o.out).toBe('bench/results/compare-2026-11-26T12-00-00-000Z.json');
   });
 
@@ -66,6 +67,8 @@ describe('parseCompareOptions', () => {
       '20',
       '--samples',
       '400',
+      '--warm-up',
+      '3000',
       '--out',
       'x.json',
     ]);
@@ -77,6 +80,7 @@ describe('parseCompareOptions', () => {
       delaysMs: [0, 10],
       tokens: 20,
       samples: 400,
+      warmUp: 3000,
       out: 'x.json',
     });
     expect(() => parseCompareOptions(['--base', '--upload-pack=x'])).toThrow('--base takes a git revision');
@@ -84,6 +88,9 @@ describe('parseCompareOptions', () => {
       '--rounds takes a whole number',
     );
     expect(() => parseCompareOptions(['--base', 'v1', '--fast'])).toThrow('unknown option --fast');
+    expect(() => parseCompareOptions(['--base', 'v1', '--warm-up', '0'])).toThrow(
+      '--warm-up takes a whole number',
+    );
   });
 
   it('gives each build its own Node flags, and takes flags only', () => {

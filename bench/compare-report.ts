@@ -19,6 +19,8 @@ export interface CompareOptions {
   samples: number;
   requestTimeoutMs: number;
   out: string;
+  /** Answers each build serves, 50 at a time without model delay, before the first cell. */
+  warmUp: number;
   /** Node and V8 flags each build's process starts with (none by default), to compare flags on one build. */
   nodeArgs: Record<Side, string[]>;
 }
@@ -31,6 +33,7 @@ export const COMPARE_USAGE = `npm run bench:compare -- --base REV [options]
   --delay-ms LIST       model pause per token, comma-separated (default 0)
   --tokens N            tokens per answer (default 50)
   --samples N           answers per build, cell and round (default 100; C = 1: 50)
+  --warm-up N           answers each build serves before the first cell, 50 at a time (default 30)
   --base-node-args ARGS Node or V8 flags for the base build's process, space-separated (default none)
   --head-node-args ARGS the same for the head build: --base HEAD --head HEAD --head-node-args "..."
                         compares one build with and without them
@@ -63,6 +66,7 @@ export function parseCompareOptions(argv: string[], now = new Date()): CompareOp
     samples: 100,
     requestTimeoutMs: 120_000,
     out: `bench/results/compare-${now.toISOString().replace(/[:.]/g, '-')}.json`,
+    warmUp: 30,
     nodeArgs: { base: [], head: [] },
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,6 +80,7 @@ export function parseCompareOptions(argv: string[], now = new Date()): CompareOp
     else if (arg === '--delay-ms') o.delaysMs = list(next(), arg);
     else if (arg === '--tokens') o.tokens = int(next(), arg, 1, 10_000);
     else if (arg === '--samples') o.samples = int(next(), arg, 1, 100_000);
+    else if (arg === '--warm-up') o.warmUp = int(next(), arg, 1, 100_000);
     else if (arg === '--base-node-args') o.nodeArgs.base = nodeArgs(next(), arg);
     else if (arg === '--head-node-args') o.nodeArgs.head = nodeArgs(next(), arg);
     else if (arg === '--out') o.out = next() ?? o.out;

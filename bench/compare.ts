@@ -15,7 +15,15 @@ import {
   type Round,
   type Side,
 } from './compare-report';
-import { oursTarget, runScenario, warmUp, type Target } from './load';
+import {
+  describeWarmUp,
+  oursTarget,
+  runScenario,
+  warmUp,
+  warmUpConcurrency,
+  type Target,
+  type WarmUpFigures,
+} from './load';
 import { beginEntry } from './entry';
 import { machineInfo, versionsInfo } from './machine';
 import { startModelProcess } from './model-process';
@@ -150,24 +158,27 @@ async function measure(options: CompareOptions, children: Children, report: Reco
     targets[side] = oursTarget(service.baseUrl, service.meter);
   }
 
+  // Without model delay, as the full run's: both builds alike, and each round measures both, so the 30
+  // answers of the default only take the start-up off the first round.
+  await model.setAnswer({ tokens: options.tokens, delayMs: 0 });
+  const concurrency = warmUpConcurrency(options.warmUp);
+  log(`warming up both builds: ${options.warmUp} answers each, ${concurrency} at a time, no model delay`);
+  const warmUps = {} as Record<Side, WarmUpFigures>;
+  report.warmUp = warmUps;
+  for (const side of ['base', 'head'] as const) {
+    warmUps[side] = await warmUp(targets[side], {
+      answers: options.warmUp,
+      concurrency,
+      timeoutMs: options.requestTimeoutMs,
+      deadline: Number.POSITIVE_INFINITY,
+    });
+    log(`  ${describeWarmUp(side, warmUps[side])}`);
+  }
+
   const cells: Cell[] = [];
   report.cells = cells;
-  let warmed = false;
   for (const delayMs of options.delaysMs) {
     await model.setAnswer({ tokens: options.tokens, delayMs });
-    if (!warmed) {
-      log('warming up both builds');
-      // Both builds alike, and each round measures both: a short warm-up is enough to compare them.
-      for (const side of ['base', 'head'] as const) {
-        await warmUp(targets[side], {
-          answers: 30,
-          concurrency: 10,
-          timeoutMs: options.requestTimeoutMs,
-          deadline: Number.POSITIVE_INFINITY,
-        });
-      }
-      warmed = true;
-    }
     for (const c of options.concurrency) {
       const rounds: Round[] = [];
       log(`\n${options.tokens} tokens, ${delayMs} ms per token, C = ${c}:`);

@@ -348,3 +348,17 @@ export function peerTarget(baseUrl: string, meter: ProcessMeter, assistantId: st
     },
   };
 }
+
+/** Waves of a third of the warm-up, at most 50 users: 30 answers go 10 at a time. */
+export function warmUpConcurrency(answers: number): number {
+  return Math.min(50, Math.ceil(answers / 3));
+}
+
+/** One target's warm-up on one line: what its first answers cost against its last ones. */
+export function describeWarmUp(name: string, w: WarmUpFigures): string {
+  const part = (p: WarmUpFigures['first']) => (p ? `${p.cpuMsPerAnswer} ms over ${p.answers}` : '–');
+  return (
+    `${name.padEnd(5)} ${w.answers} answers in ${(w.wallMs / 1000).toFixed(1)} s, ${w.failed} failed; ` +
+    `CPU per answer: first ${part(w.first)}, last ${part(w.last)}`
+  );
+}

@@ -9,14 +9,15 @@ import { startThrowawayRedis } from '../libs/testing/src/redis-server';
 import { benchIdleStreams } from './idle';
 import { benchHeldLayers, benchHistory, benchLayers } from './layers';
 import {
+  describeWarmUp,
   floorTarget,
   oursTarget,
   peerTarget,
   runFirstWave,
   runScenario,
   warmUp,
+  warmUpConcurrency,
   type Target,
-  type WarmUpFigures,
 } from './load';
 import { benchListTools, benchOAuthCallback } from './mcp';
 import { startModelProcess, type AnswerShape } from './model-process';
@@ -155,7 +156,7 @@ async function main(
   if (options.warmUpAnswers > 0) {
     // Waves of up to 50 without model delay: the quickest way through, the same for every target.
     await model.setAnswer({ tokens: options.tokens, delayMs: 0 });
-    const concurrency = Math.min(50, Math.ceil(options.warmUpAnswers / 3));
+    const concurrency = warmUpConcurrency(options.warmUpAnswers);
     log(`warming up: ${options.warmUpAnswers} answers per target, ${concurrency} at a time, no model delay`);
     for (const t of targets) {
       const figures = await warmUp(t, {
@@ -321,12 +322,3 @@ async function entry(): Promise<void> {
 }
 
 void entry();
-
-/** One target's warm-up on one line: what its first answers cost against its last ones. */
-function describeWarmUp(name: string, w: WarmUpFigures): string {
-  const part = (p: WarmUpFigures['first']) => (p ? `${p.cpuMsPerAnswer} ms over ${p.answers}` : '–');
-  return (
-    `${name.padEnd(5)} ${w.answers} answers in ${(w.wallMs / 1000).toFixed(1)} s, ${w.failed} failed; ` +
-    `CPU per answer: first ${part(w.first)}, last ${part(w.last)}`
-  );
-}
