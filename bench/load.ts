@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dropIdleConnections, httpJson, streamSse } from './http';
-import type { ProcessMeter } from './proc';
+import type { ProcessMeter, Quiet } from './proc';
 import { tokensIn } from './model-process';
 import { round, summarize, type Summary } from './stats';
 
@@ -49,6 +49,8 @@ export interface ScenarioResult {
   peakRssKb: number;
   /** The unmeasured wave run before the cell (`runFirstWave`), or null when none ran. */
   firstWave: FirstWave | null;
+  /** How long the cell waited for the machine to go quiet before it (`untilQuiet`), in a full run. */
+  quiet?: Quiet;
 }
 
 /**

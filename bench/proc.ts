@@ -81,6 +81,35 @@ export class ProcessMeter {
   }
 }
 
+export interface Quiet {
+  /** How long the wait took (ms). */
+  waitedMs: number;
+  /** The processes' CPU use over the last window, in CPUs (1 = one CPU busy all the window). */
+  load: number;
+}
+
+/**
+ * Until the processes together use less than `maxLoad` CPUs over a window, or `timeoutMs` has passed:
+ * a cell does not start while a target, or the model, is still working off the cell before it.
+ */
+export async function untilQuiet(
+  meters: ProcessMeter[],
+  { windowMs = 500, maxLoad = 0.1, timeoutMs = 5_000 } = {},
+): Promise<Quiet> {
+  const start = performance.now();
+  const used = () => meters.reduce((sum, m) => sum + m.cpuMs(), 0);
+  for (;;) {
+    const before = used();
+    const from = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = performance.now();
+    const load = (used() - before) / (now - from);
+    if (load < maxLoad || now - start >= timeoutMs) {
+      return { waitedMs: Math.round(now - start), load: Math.round(load * 1000) / 1000 };
+    }
+  }
+}
+
 type Stopper = () => Promise<void>;
 
 /** Everything the run started, stopped in reverse order on success, failure or Ctrl-C. */

@@ -24,7 +24,7 @@ import { startModelProcess, type AnswerShape } from './model-process';
 import { machineInfo, versionsInfo } from './machine';
 import { parseOptions, wavesFor, type BenchOptions } from './options';
 import { PEER_GRAPH_ID, startPeer, type Peer } from './peer';
-import { Children, findChild, ProcessMeter } from './proc';
+import { Children, findChild, ProcessMeter, untilQuiet } from './proc';
 import { beginEntry } from './entry';
 import { newestProfile, summarizeProfile } from './profile';
 import {
@@ -52,6 +52,7 @@ async function measure(
   options: BenchOptions,
   c: number,
   deadline: number,
+  quietOn: ProcessMeter[],
   redisCounter?: RedisCommandCounter,
 ): Promise<Cell> {
   if (!target) return skipped('not running');
@@ -66,10 +67,12 @@ async function measure(
     timeoutMs: options.requestTimeoutMs,
     expectTokens: options.tokens,
   };
+  const quiet = await untilQuiet(quietOn);
   const firstWave = options.firstWave ? await runFirstWave(target, scenario) : null;
   const before = await counted?.snapshot();
   const result = await runScenario(target, scenario);
   result.firstWave = firstWave;
+  result.quiet = quiet;
   if (counted && before) {
     result.redisCommandsPerAnswer = RedisCommandCounter.perAnswer(
       before,
@@ -79,7 +82,8 @@ async function measure(
   }
   log(
     `  ${target.name.padEnd(5)} C=${String(c).padEnd(4)} TTFT p50 ${result.ttftMs?.p50 ?? '–'} ms, ` +
-      `${result.tokensPerSecond ?? '–'} tokens/s, ${result.failed}/${result.answers} failed`,
+      `${result.tokensPerSecond ?? '–'} tokens/s, ${result.failed}/${result.answers} failed ` +
+      `(started after ${quiet.waitedMs} ms, at ${quiet.load} CPUs)`,
   );
   await sleep(200);
   return result;
@@ -152,6 +156,8 @@ async function main(
   ];
   if (!(peer instanceof Error)) targets.push(peerTarget(peer.baseUrl, peer.meter, PEER_GRAPH_ID));
   const byName = (name: string) => targets.find((t) => t.name === name);
+  // Each cell starts once the model, the targets and Redis have gone quiet after the cell before.
+  const quietOn = [...targets.map((t) => t.meter), ...(redisPid ? [new ProcessMeter(redisPid)] : [])];
 
   if (options.warmUpAnswers > 0) {
     // Waves of up to 50 without model delay: the quickest way through, the same for every target.
@@ -174,9 +180,9 @@ async function main(
     await model.setAnswer(shape);
     log(`${options.tokens} tokens, ${delayMs} ms per token:`);
     for (const c of options.concurrency) {
-      const floor = await measure(byName('floor'), options, c, deadline);
-      const oursCell = await measure(byName('ours'), options, c, deadline, redisCounter);
-      const peerCell = await measure(byName('peer'), options, c, deadline);
+      const floor = await measure(byName('floor'), options, c, deadline, quietOn);
+      const oursCell = await measure(byName('ours'), options, c, deadline, quietOn, redisCounter);
+      const peerCell = await measure(byName('peer'), options, c, deadline, quietOn);
       const comparison = compare(floor, oursCell, peerCell);
       results.scenarios.push({
         tokens: options.tokens,
