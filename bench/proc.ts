@@ -1,5 +1,6 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { round } from './stats';
 
 /** Kernel clock ticks per second: utime and stime in /proc/<pid>/stat count these. */
 export const CLOCK_TICKS = (() => {
@@ -105,7 +106,7 @@ export async function untilQuiet(
     const now = performance.now();
     const load = (used() - before) / (now - from);
     if (load < maxLoad || now - start >= timeoutMs) {
-      return { waitedMs: Math.round(now - start), load: Math.round(load * 1000) / 1000 };
+      return { waitedMs: round(now - start, 0), load: round(load, 3) };
     }
   }
 }

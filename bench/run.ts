@@ -104,6 +104,7 @@ async function main(
   const redis = await startThrowawayRedis();
   children.add('redis-server', () => redis.stop());
   const redisPid = findChild('redis-server');
+  const redisMeter = redisPid ? new ProcessMeter(redisPid) : undefined;
   const redisCounter = new RedisCommandCounter(redis.url);
   children.add('redis probe', async () => redisCounter.close());
   const model = await startModelProcess();
@@ -152,12 +153,12 @@ async function main(
 
   const targets: Target[] = [
     floorTarget(model.baseURL, new ProcessMeter(model.pid)),
-    oursTarget(ours.baseUrl, ours.meter, redisPid ? new ProcessMeter(redisPid) : undefined),
+    oursTarget(ours.baseUrl, ours.meter, redisMeter),
   ];
   if (!(peer instanceof Error)) targets.push(peerTarget(peer.baseUrl, peer.meter, PEER_GRAPH_ID));
   const byName = (name: string) => targets.find((t) => t.name === name);
   // Each cell starts once the model, the targets and Redis have gone quiet after the cell before.
-  const quietOn = [...targets.map((t) => t.meter), ...(redisPid ? [new ProcessMeter(redisPid)] : [])];
+  const quietOn = [...targets.map((t) => t.meter), ...(redisMeter ? [redisMeter] : [])];
 
   if (options.warmUpAnswers > 0) {
     // Waves of up to 50 without model delay: the quickest way through, the same for every target.

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpJson } from './http';
-import { Children, ProcessMeter, terminate } from './proc';
+import { Children, ProcessMeter, terminate, untilQuiet } from './proc';
 
 export const API_BUNDLE = 'dist/apps/api/main.js';
 export const AGENT_ID = 'assistant';
@@ -72,12 +72,10 @@ export function snapshotBundle(source = API_BUNDLE, dir = join('dist', 'bench', 
 
 /** Until the primary and its workers are all there and their CPU use has gone quiet (start-up done). */
 async function settled(meter: ProcessMeter, processes: number, deadline: number): Promise<void> {
-  let last = -1;
   while (performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    const cpu = meter.cpuMs();
-    if (meter.pids().length >= processes && last >= 0 && cpu - last < 20) return;
-    last = cpu;
+    // One window of 500 ms each time round: quiet is under 20 ms of CPU in it.
+    const { load } = await untilQuiet([meter], { windowMs: 500, maxLoad: 0.04, timeoutMs: 0 });
+    if (meter.pids().length >= processes && load < 0.04) return;
   }
 }
 

@@ -7,8 +7,11 @@ const url = process.env.TEST_REDIS_URL ?? '';
 const prefix = `coalesce-${randomUUID().slice(0, 8)}:`;
 const client = new CoalescingRedis(url, { maxRetriesPerRequest: 1 });
 
-/** How the client's current socket is written to: one entry per system call, the chunks each carried. */
-function watchWrites(): { writes: number[]; stop(): void } {
+/**
+ * How the client's current socket is written to while `run` runs: one entry per system call, the chunks
+ * each carried. `run` is handed the list as it grows.
+ */
+async function writesDuring(run: (writes: number[]) => Promise<void>): Promise<number[]> {
   const socket = client.stream as Socket & {
     _write: (...a: unknown[]) => void;
     _writev: (chunks: unknown[], cb: unknown) => void;
@@ -24,13 +27,13 @@ function watchWrites(): { writes: number[]; stop(): void } {
     writes.push(chunks.length);
     return writev.call(this, chunks, cb);
   };
-  return {
-    writes,
-    stop() {
-      socket._write = write;
-      socket._writev = writev;
-    },
-  };
+  try {
+    await run(writes);
+  } finally {
+    socket._write = write;
+    socket._writev = writev;
+  }
+  return writes;
 }
 
 beforeAll(async () => {
@@ -45,8 +48,7 @@ afterAll(async () => {
 
 describe('CoalescingRedis', () => {
   it('writes the commands of one turn in one system call, and answers each in order', async () => {
-    const watch = watchWrites();
-    try {
+    const writes = await writesDuring(async () => {
       const replies = await Promise.all([
         client.set(`${prefix}a`, '1'),
         client.incr(`${prefix}a`),
@@ -55,15 +57,12 @@ describe('CoalescingRedis', () => {
         client.lrange(`${prefix}list`, 0, -1),
       ]);
       expect(replies).toEqual(['OK', 2, '2', 2, ['x', 'y']]);
-      expect(watch.writes).toEqual([5]);
-    } finally {
-      watch.stop();
-    }
+    });
+    expect(writes).toEqual([5]);
   });
 
   it('joins commands sent from the promise jobs of the same turn', async () => {
-    const watch = watchWrites();
-    try {
+    const writes = await writesDuring(async () => {
       const chain = async (n: number): Promise<unknown> => {
         await Promise.resolve();
         await Promise.resolve();
@@ -71,43 +70,35 @@ describe('CoalescingRedis', () => {
       };
       const first = client.get(`${prefix}a`);
       await Promise.all([first, chain(1), chain(2), chain(3)]);
-      expect(watch.writes).toEqual([4]);
-    } finally {
-      watch.stop();
-    }
+    });
+    expect(writes).toEqual([4]);
   });
 
   it('sends a command of a later turn in a write of its own, without waiting for more', async () => {
-    const watch = watchWrites();
-    try {
+    const writes = await writesDuring(async () => {
       await client.set(`${prefix}b`, 'one');
       await new Promise((resolve) => setImmediate(resolve));
       await expect(client.get(`${prefix}b`)).resolves.toBe('one');
-      expect(watch.writes).toEqual([1, 1]);
-    } finally {
-      watch.stop();
-    }
+    });
+    expect(writes).toEqual([1, 1]);
   });
 
   it('writes before the event loop runs its next callback', async () => {
-    const watch = watchWrites();
-    try {
+    let writtenBeforeNext: number[] = [];
+    await writesDuring(async (writes) => {
       let sent: Promise<unknown> | undefined;
-      let writtenBeforeNext: number[] = [];
       await new Promise<void>((resolve) => {
         setTimeout(() => {
           sent = client.set(`${prefix}d`, 'x');
         }, 1);
         setTimeout(() => {
-          writtenBeforeNext = [...watch.writes];
+          writtenBeforeNext = [...writes];
           resolve();
         }, 1);
       });
       await sent;
-      expect(writtenBeforeNext).toEqual([1]);
-    } finally {
-      watch.stop();
-    }
+    });
+    expect(writtenBeforeNext).toEqual([1]);
   });
 
   it('coalesces on the socket of a new connection after a reconnect', async () => {
@@ -116,15 +107,12 @@ describe('CoalescingRedis', () => {
     client.stream.destroy();
     await ready;
     expect(client.stream).not.toBe(before);
-    const watch = watchWrites();
-    try {
+    const writes = await writesDuring(async () => {
       await expect(Promise.all([client.set(`${prefix}c`, '3'), client.get(`${prefix}c`)])).resolves.toEqual([
         'OK',
         '3',
       ]);
-      expect(watch.writes).toEqual([2]);
-    } finally {
-      watch.stop();
-    }
+    });
+    expect(writes).toEqual([2]);
   });
 });
