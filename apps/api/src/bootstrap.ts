@@ -3,9 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type MicroserviceOptions } from '@nestjs/microservices';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import {
   createValidationPipe,
+  requestLogging,
   ResilientRedisServer,
   redisTransportOptions,
   type AppConfig,
@@ -36,6 +37,8 @@ export async function createApp(
     forceCloseConnections: true,
   });
   app.useLogger(app.get(Logger));
+  // First, so that whatever answers a request (helmet, CORS, a body error) answers it with its id.
+  app.use(requestLogging(() => PinoLogger.root));
   // The Swagger UI needs inline scripts and styles; everything else gets helmet's defaults.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.useGlobalPipes(createValidationPipe());

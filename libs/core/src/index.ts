@@ -5,6 +5,8 @@ export * from './http/problem-details.filter';
 export * from './http/validation';
 export * from './logging/logging.module';
 export * from './logging/redact';
+export * from './logging/request-context';
+export * from './logging/request-logging';
 export * from './redis/redis-connection';
 export * from './redis/redis-health.indicator';
 export * from './redis/redis-keys';
