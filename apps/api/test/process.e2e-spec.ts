@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { startThrowawayRedis, type ThrowawayRedis } from '@auxilia/testing';
+import {
+  startScriptedModel,
+  startThrowawayRedis,
+  type ScriptedModel,
+  type ThrowawayRedis,
+} from '@auxilia/testing';
 import {
   API_BUNDLE,
   CLI_BUNDLE,
@@ -63,14 +68,22 @@ describe('the service as a process', () => {
 
   describe('with its own Redis', () => {
     let redis: ThrowawayRedis;
+    let model: ScriptedModel;
     let api: ApiProcess;
     beforeAll(async () => {
-      redis = await startThrowawayRedis();
-      api = await spawnApi({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'proc:' });
+      [redis, model] = await Promise.all([startThrowawayRedis(), startScriptedModel()]);
+      api = await spawnApi({
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: 'proc:',
+        OPENAI_BASE_URL: model.baseURL,
+        OPENAI_API_KEY: 'test-key',
+        OPENAI_MODEL: 'scripted-model',
+        OPENAI_MAX_RETRIES: '0',
+      });
     });
     afterAll(async () => {
       await api?.stop('SIGKILL');
-      await redis?.stop();
+      await Promise.all([redis?.stop(), model?.close()]);
     });
 
     it('starts without logging an error', async () => {
@@ -128,6 +141,36 @@ describe('the service as a process', () => {
       expect(all).toContain('API_KEYS is not set: the API is open');
       expect(all).not.toContain('abc-secret-code');
       expect(all).not.toContain('tok-secret-123');
+    });
+
+    it('puts the request id on what an agent run logs, as on the request line', async () => {
+      model.enqueue({ error: { status: 400, message: 'The model refused the request' } });
+      const post = (path: string, body: unknown) =>
+        fetch(`${api.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      // Its own agent: the Redis restart above took the seeded ones away.
+      const agent = await post('/agents', { id: 'logged', name: 'Logged', instructions: 'Answer.' });
+      expect(agent.status).toBe(201);
+      const created = await post('/threads', { agentId: 'logged' });
+      const { id } = (await created.json()) as { id: string };
+      const res = await fetch(`${api.baseUrl}/threads/${id}/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'run-req-7' },
+        body: JSON.stringify({
+          id,
+          trigger: 'submit-message',
+          messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'Hello' }] }],
+        }),
+      });
+      const body = await res.text();
+      expect([res.status, body]).toEqual([200, expect.stringContaining('"type":"error"')]);
+      const failed = await api.waitForLine(/"context":"AgentRuntime".*Turn on thread/);
+      expect(JSON.parse(failed)).toMatchObject({ level: 40, reqId: 'run-req-7' });
+      const done = await api.waitForLine(/"reqId":"run-req-7".*"msg":"request completed"/);
+      expect(JSON.parse(done)).toMatchObject({ level: 30, res: { statusCode: 200 } });
     });
 
     it('answers the CLI redis-check round trip', async () => {
