@@ -24,7 +24,10 @@ function storage(): AsyncLocalStorage<Store> {
   return shared;
 }
 
-/** Runs `fn` with `id` as the current request id, keeping any other context variables in place. */
+/**
+ * Runs `fn` with `id` as the current request id, keeping any other context variables in place. Meant for
+ * where a request enters the service: a runnable's config in the context is not carried into `fn`.
+ */
 export function runWithRequestId<T>(id: string, fn: () => T): T {
   const als = storage();
   const variables = als.getStore()?.[_CONTEXT_VARIABLES_KEY];
