@@ -130,9 +130,7 @@ describe('requestLogging', () => {
       children++;
       return child(...args);
     }) as Logger['child'];
-    const server = express();
-    server.use(requestLogging(() => logger));
-    server.get('/x', (req, res) => {
+    const server = app(logger, (req, res) => {
       logger.info('not at warn');
       res.status(Number(req.query.status)).end();
     });
