@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
@@ -61,6 +61,19 @@ function text(content: string, extra: Record<string, unknown> = {}, delta: Recor
 
 function event(data: unknown): string {
   return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+/** JSON as Python's `json.dumps` writes it: a space after each `:` and `,`, everything past ASCII escaped. */
+function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.entries(value).map(([key, v]) => `${pythonJson(key)}: ${pythonJson(v)}`);
+    return `{${fields.join(', ')}}`;
+  }
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A chunk of one tool call, with more fields for its delta if given. */
@@ -277,6 +290,62 @@ describe('joinTextDeltas', () => {
     expect(out).toBe(openingJoined + text('ab', { obfuscation: 'xyz' }) + done);
   });
 
+  it('parses the first chunk of each shape only, and reads the chunks that differ from it in their text alone', async () => {
+    const tokens = Array.from({ length: 40 }, (_, i) => ` t${i}`);
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const out = await joined([opening, tokens.map((t) => text(t)).join('') + finish + done]);
+      expect(out).toBe(openingJoined + text(tokens.join('')) + finish + done);
+      // The role chunk and the first text, each parsed again with a placeholder, and the finish chunk.
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(5);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('joins chunks written with spaces and escapes into the first one as it was written', async () => {
+    const texts = ['é', ' "quoted"', '\n', ' back\\slash', ' 🙂', '\u0000', ' \\u0000'];
+    const spaced = (content: string) =>
+      `data: ${pythonJson({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    const out = await joined([opening, texts.map(spaced).join('') + done]);
+    expect(out).toBe(openingJoined + spaced(texts.join('')) + done);
+    expect(out).toContain(
+      String.raw`"content": "\u00e9 \"quoted\"\n back\\slash \ud83d\ude42\u0000 \\u0000"`,
+    );
+  });
+
+  it('keeps apart a chunk whose text in the place of the one before is more than a JSON string', async () => {
+    // `text('a')` with `b","role":"user` in the place of its text: a chunk with a role of its own.
+    const a = text('a');
+    const at = a.indexOf('"content":"a"') + '"content":"'.length;
+    const forged = (t: string) => `${a.slice(0, at)}${t}","role":"user${a.slice(at + 1)}`;
+    expect(JSON.parse(forged('b').slice(6))).toMatchObject({
+      choices: [{ delta: { content: 'b', role: 'user' } }],
+    });
+    // Apart from the text before it; the text after it, without a role, goes onto it as onto any chunk.
+    const rest = text('a') + text('a') + forged('b') + text('c') + done;
+    expect(await joined([opening, rest])).toBe(openingJoined + text('aa') + forged('bc') + done);
+  });
+
+  it('finds the text of a chunk where the chunk holds it, not where another field is written alike', async () => {
+    // `meta.content` comes first and holds the same text: reading the next chunk there would join it.
+    const apart = ['x', 'y', 'z'].map((m) => text('x', { meta: { content: m } })).join('');
+    expect(await joined([opening, apart + done])).toBe(openingJoined + apart + done);
+  });
+
+  it('joins a chunk read through its shape onto a chunk of another, once the stream has made all its shapes', async () => {
+    // Padding that differs in every chunk gives each its own shape, until the stream makes no more: the
+    // last chunks before the comment have none, and one of the escaped texts after it has the last shape.
+    const padded = (t: string, i: number) => text(t, { obfuscation: `p${i}` });
+    const many = Array.from({ length: 12 }, (_, i) => padded(String(i % 10), i));
+    const escaped = ' "\n\\';
+    const after = Array.from({ length: 12 }, (_, i) => padded(escaped, i));
+    const out = await joined([opening, many.join('') + ': x\n\n' + padded('a', 11) + after.join('') + done]);
+    expect(out).toBe(
+      openingJoined + padded('012345678901', 0) + ': x\n\n' + padded('a' + escaped.repeat(12), 11) + done,
+    );
+  });
+
   it('reads events and characters cut across reads', async () => {
     const bytes = encoder.encode(text('é') + text('🙂') + text('ü') + done);
     // Cut inside the multi-byte characters and inside the events.
@@ -344,16 +413,30 @@ describe('joinTextDeltas', () => {
 
   it('gives the OpenAI client the same completion as the stream it joined, however the stream is read', async () => {
     type Piece = { text: string } | { call: number; args: string } | { comment: true };
+    // Any text, and what JSON escapes: quotes, backslashes, control characters, an escape's own letters.
+    const textArb = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+      fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\\u0000', '\\"', '"}', 'é🙂'),
+    );
     const pieceArb: fc.Arbitrary<Piece> = fc.oneof(
-      { weight: 6, arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }).map((t) => ({ text: t })) },
-      { weight: 1, arbitrary: fc.record({ call: fc.nat({ max: 1 }), args: fc.string({ maxLength: 5 }) }) },
+      { weight: 6, arbitrary: textArb.map((t) => ({ text: t })) },
+      { weight: 1, arbitrary: fc.record({ call: fc.nat({ max: 1 }), args: textArb }) },
       { weight: 1, arbitrary: fc.constant({ comment: true as const }) },
     );
-    /** The events of the pieces: a tool call's first delta carries its id and name. */
-    const eventsOf = (pieces: Piece[]) => {
+    /**
+     * The events of the pieces: a tool call's first delta carries its id and name. `spaced`: written as
+     * Python writes JSON.
+     */
+    const eventsOf = (pieces: Piece[], spaced: boolean) => {
       const started = new Set<number>();
+      const event = (data: unknown) => `data: ${spaced ? pythonJson(data) : JSON.stringify(data)}\n\n`;
       return pieces.map((piece) => {
-        if ('text' in piece) return text(piece.text);
+        if ('text' in piece) {
+          return event({
+            ...base,
+            choices: [{ index: 0, delta: { content: piece.text }, finish_reason: null }],
+          });
+        }
         if ('comment' in piece) return ': keep-alive\n\n';
         // Calls are numbered from 0, as a model numbers them.
         const index = Math.min(piece.call, started.size);
@@ -376,8 +459,9 @@ describe('joinTextDeltas', () => {
       fc.asyncProperty(
         fc.array(pieceArb, { maxLength: 30 }),
         fc.array(fc.nat(), { maxLength: 8 }),
-        async (pieces, cutsSeed) => {
-          const chunks = eventsOf(pieces);
+        fc.boolean(),
+        async (pieces, cutsSeed, spaced) => {
+          const chunks = eventsOf(pieces, spaced);
           const whole = encoder.encode(
             text('', {}, { role: 'assistant' }) + chunks.join('') + finish + usage + done,
           );

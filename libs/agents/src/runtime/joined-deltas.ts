@@ -26,7 +26,38 @@ interface Piece {
   text: string;
   /** The tool call's index, and whether this chunk starts the call (an id, a name) or goes on with it. */
   call?: { index: unknown; starts: boolean };
+  /** The shape the event was read through, or that was made of it, and its text as the event writes it. */
+  shape?: Shape;
+  raw?: string;
 }
+
+/**
+ * An event cut around the text it adds: `head`, then the text's JSON string contents, then `tail`. Every
+ * later event of the stream that is `head`, a JSON string's contents and `tail` is the same chunk but for
+ * that text, and is read from the shape without being parsed: a model's chunks differ only in their text
+ * as a rule. `piece` is what `piece()` made of the event with a placeholder for the text; its objects are
+ * shared by every event read through the shape and never changed.
+ */
+interface Shape {
+  head: string;
+  tail: string;
+  piece: Piece;
+}
+
+/** The shape of a stream's events at hand, and how many it has made. */
+interface Shapes {
+  current: Shape | null;
+  made: number;
+}
+
+/**
+ * How many shapes a stream makes at most. Making one costs a second parse of the event, and a model
+ * sends a few shapes (the first text with its role, then text alone; a call's start, then its
+ * arguments); a stream whose every chunk is different (a provider's per-chunk padding) stops after these.
+ */
+const MAX_SHAPES = 6;
+/** The text put in the place of an event's text to find where its chunk holds it: a NUL, escaped. */
+const PLACEHOLDER = '\\u0000';
 
 /**
  * An answer that has gone on this long past its first text is read at a pace: the reads that wait for the
@@ -123,6 +154,10 @@ export function joinedDeltas(fetch: Fetch, pace = readPace): Fetch {
  * Every other event (a tool call's start after another's arguments, a finish reason, usage, errors,
  * comments, `[DONE]`) is written again as it came and ends the run of chunks before it. A stream whose
  * lines end in `\r` is handed on as it came.
+ *
+ * An event that is the one before it but for its text (a `Shape`) is not parsed, and a run is written as
+ * its first event with the run's texts in its place: what joining costs is a few parses per answer, not
+ * one per token.
  */
 export function joinTextDeltas(
   body: ReadableStream<Uint8Array>,
@@ -143,6 +178,7 @@ export function joinTextDeltas(
   let handedAt = -Infinity;
   /** When the first text went on. */
   let firstAt = Infinity;
+  const shapes: Shapes = { current: null, made: 0 };
   /**
    * The next read. Once the answer has gone on for `pace.firstMs` after its first text, a read that would
    * wait for the model (nothing of the answer at hand) within `pace.interval()` of the last chunk first
@@ -201,7 +237,7 @@ export function joinTextDeltas(
           const complete = bytes.subarray(0, end);
           // One event after the first text: nothing to join it with.
           if (textSeen && events === 1) return handOn(controller, complete);
-          const joined = joinEvents(decoder.decode(complete), !textSeen);
+          const joined = joinEvents(decoder.decode(complete), !textSeen, shapes);
           textSeen ||= joined.textSeen;
           later = joined.later;
           return handOn(controller, encoder.encode(joined.out));
@@ -248,31 +284,39 @@ function eventsEnd(bytes: Uint8Array): [number, number] {
 
 /**
  * Complete events (each ending in a blank line), with each run of joinable chunks made one. With `cut`,
- * the events after the first text that is not empty go in `later`.
+ * the events after the first text that is not empty go in `later`. A run whose first event has a shape
+ * is written as that event with the run's texts in its place; any other as its first chunk serialized
+ * again with the run's text.
  */
-function joinEvents(text: string, cut: boolean): { out: string; later: string; textSeen: boolean } {
+function joinEvents(
+  text: string,
+  cut: boolean,
+  shapes: Shapes,
+): { out: string; later: string; textSeen: boolean } {
   let out = '';
   let first: Piece | null = null;
-  let texts: string[] = [];
+  let run: Piece[] = [];
   let cutAt = -1;
   const close = () => {
     if (!first) return;
-    if (texts.length === 1) {
+    if (run.length === 1) {
       out += first.event;
+    } else if (first.shape) {
+      out += first.shape.head + run.map(rawText).join('') + first.shape.tail;
     } else {
-      first.holder[first.key] = texts.join('');
+      first.holder[first.key] = run.map((p) => p.text).join('');
       out += `data: ${JSON.stringify(first.chunk)}\n\n`;
     }
     first = null;
-    texts = [];
+    run = [];
   };
   let start = 0;
   for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n', start)) {
     const event = text.slice(start, end + 2);
     start = end + 2;
-    const next = piece(event);
+    const next = readPiece(event, shapes);
     if (next && first && joins(first, next)) {
-      texts.push(next.text);
+      run.push(next);
     } else {
       close();
       if (!next) {
@@ -280,7 +324,7 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
         continue;
       }
       first = next;
-      texts = [next.text];
+      run = [next];
     }
     if (cut && cutAt < 0 && next.key !== 'arguments' && next.text !== '') {
       close();
@@ -290,6 +334,103 @@ function joinEvents(text: string, cut: boolean): { out: string; later: string; t
   close();
   if (cutAt < 0) return { out, later: '', textSeen: false };
   return { out: out.slice(0, cutAt), later: out.slice(cutAt), textSeen: true };
+}
+
+/** A piece's text as JSON string contents: as its event wrote it when known. */
+function rawText(p: Piece): string {
+  return p.raw ?? JSON.stringify(p.text).slice(1, -1);
+}
+
+/**
+ * `piece(event)`, read through the stream's current shape when the event has it. Otherwise the event is
+ * parsed, and a piece of another shape becomes the stream's current shape while it has made fewer than
+ * `MAX_SHAPES`.
+ */
+function readPiece(event: string, shapes: Shapes): Piece | null {
+  const shape = shapes.current;
+  if (shape) {
+    const shaped = throughShape(event, shape);
+    if (shaped) return shaped;
+  }
+  const parsed = piece(event);
+  if (parsed && shapes.made < MAX_SHAPES) {
+    shapes.made++;
+    const made = shapeOf(parsed);
+    if (made) {
+      shapes.current = made;
+      parsed.shape = made;
+      parsed.raw = event.slice(made.head.length, event.length - made.tail.length);
+    }
+  }
+  return parsed;
+}
+
+/** The piece `event` is when it is `shape` with a JSON string's contents for its text, else null. */
+function throughShape(event: string, shape: Shape): Piece | null {
+  const { head, tail } = shape;
+  const end = event.length - tail.length;
+  // Slices compared whole: far quicker than startsWith and endsWith on V8 11.
+  if (end < head.length || event.slice(0, head.length) !== head || event.slice(end) !== tail) return null;
+  const raw = event.slice(head.length, end);
+  const text = stringContents(raw);
+  if (text === undefined) return null;
+  const { chunk, choice, delta, holder, key, call } = shape.piece;
+  return { event, chunk, choice, delta, holder, key, text, call, shape, raw };
+}
+
+/** Anything but plain characters in a JSON string's contents: a quote, an escape, a control character. */
+// eslint-disable-next-line no-control-regex
+const NOT_PLAIN = /["\\\u0000-\u001f]/;
+
+/** The string whose JSON contents (without its quotes) are `raw`, or undefined when `raw` is not such. */
+function stringContents(raw: string): string | undefined {
+  if (!NOT_PLAIN.test(raw)) return raw;
+  try {
+    // One JSON string and nothing else: `raw` then holds no quote that is not escaped.
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The shape of the event `p` was parsed from: where the event writes `p`'s text, found by writing a
+ * placeholder there and parsing that again. Null when no place in the event is it.
+ */
+function shapeOf(p: Piece): Shape | null {
+  const { event } = p;
+  const name = `"${p.key}"`;
+  for (let at = event.indexOf(name); at >= 0; at = event.indexOf(name, at + 1)) {
+    let i = skipSpace(event, at + name.length);
+    if (event[i] !== ':') continue;
+    i = skipSpace(event, i + 1);
+    if (event[i] !== '"') continue;
+    const end = stringEnd(event, i + 1);
+    if (end < 0) continue;
+    const head = event.slice(0, i + 1);
+    const tail = event.slice(end);
+    const probe = piece(head + PLACEHOLDER + tail);
+    // The event's own text is never the placeholder's: only the place that holds its text can make it so.
+    if (probe?.key === p.key && probe.text === '\u0000' && p.text !== '\u0000') {
+      return { head, tail, piece: probe };
+    }
+  }
+  return null;
+}
+
+function skipSpace(s: string, i: number): number {
+  while (s[i] === ' ' || s[i] === '\t') i++;
+  return i;
+}
+
+/** Where the JSON string whose contents start at `from` ends (its closing quote), or -1. */
+function stringEnd(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) return i;
+  }
+  return -1;
 }
 
 /** The event as a piece of text, reasoning or a tool call's arguments, or null when it is anything else. */
